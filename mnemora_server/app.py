@@ -1,0 +1,166 @@
+"""The one wiring point: settings and stores in, a Falcon WSGI app out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+
+from mnemora_server import __version__
+from mnemora_server.auth import Authenticator
+from mnemora_server.errors import MnemoraServerError
+from mnemora_server.limits import CallMeter
+from mnemora_server.middleware import AuthMiddleware, EnvelopeMiddleware, IdempotencyMiddleware
+from mnemora_server.openapi import build_openapi
+from mnemora_server.resources.admin import (
+    KeyResource,
+    TenantKeysResource,
+    TenantResource,
+    TenantsResource,
+    TenantUsageResource,
+)
+from mnemora_server.resources.memory import AgentMemoryResource
+from mnemora_server.resources.state import (
+    AgentStateResource,
+    SessionsResource,
+    SessionStateResource,
+    StateCollectionResource,
+)
+from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
+from mnemora_server.services.accounts import AccountService
+from mnemora_server.services.erasure import ErasureService
+from mnemora_server.services.state import StateService
+from mnemora_server.services.usage import UsageService
+from mnemora_server.settings import Settings
+from mnemora_server.stores.registry import Stores, open_stores
+
+_log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    411: "LENGTH_REQUIRED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def _error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _handle_mnemora_error(
+    req: falcon.Request, resp: falcon.Response, exc: MnemoraServerError, params: dict[str, Any]
+) -> None:
+    resp.status = falcon.code_to_http_status(exc.status)
+    resp.media = _error_envelope(exc.code, exc.message, exc.details)
+    for name, value in exc.headers.items():
+        resp.set_header(name, value)
+    if exc.status >= 500:
+        _log.warning("request %s failed: %s", req.context.get("request_id"), exc.message,
+                     exc_info=exc.__cause__ is not None)
+
+
+def _handle_http_error(
+    req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError, params: dict[str, Any]
+) -> None:
+    status = falcon.http_status_to_code(exc.status)
+    code = _HTTP_CODES.get(status, "ERROR")
+    message = exc.title or "error"
+    if exc.description:
+        message = f"{message}: {exc.description}"
+    resp.status = exc.status
+    resp.media = _error_envelope(code, message)
+    for name, value in (exc.headers or {}).items():
+        resp.set_header(name, value)
+
+
+def _handle_unexpected(
+    req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict[str, Any]
+) -> None:
+    request_id = req.context.get("request_id")
+    _log.exception("unexpected error in request %s", request_id)
+    resp.status = falcon.HTTP_500
+    resp.media = _error_envelope(
+        "INTERNAL_ERROR", f"unexpected server error; quote request id {request_id}"
+    )
+
+
+def build_routes(
+    settings: Settings, stores: Stores, clock: Callable[[], float]
+) -> list[tuple[str, object]]:
+    """Every route of the API with its resource, wired to services over ``stores``."""
+    body = settings.max_body_bytes
+    accounts = AccountService(stores.accounts, settings.tiers, clock)
+    erasure = ErasureService(
+        accounts=stores.accounts,
+        usage=stores.usage,
+        idempotency=stores.idempotency,
+        state=stores.state,
+        clock=clock,
+    )
+    state = StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock)
+    usage = UsageService(stores.usage, stores.state, clock)
+    return [
+        ("/v1/health", HealthResource(stores, __version__)),
+        ("/v1/usage", UsageResource(usage)),
+        ("/v1/state", StateCollectionResource(state, body)),
+        ("/v1/state/{agent_id}", AgentStateResource(state, body)),
+        ("/v1/state/{agent_id}/sessions", SessionsResource(state)),
+        ("/v1/state/{agent_id}/{session_id}", SessionStateResource(state)),
+        ("/v1/memory/{agent_id}", AgentMemoryResource(erasure)),
+        ("/v1/admin/tenants", TenantsResource(accounts, body)),
+        ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),
+        ("/v1/admin/tenants/{tenant_id}/keys", TenantKeysResource(accounts, clock, body)),
+        ("/v1/admin/tenants/{tenant_id}/usage", TenantUsageResource(accounts, usage, body)),
+        ("/v1/admin/keys/{key_id}", KeyResource(accounts, body)),
+    ]
+
+
+def create_app(
+    settings: Settings | None = None,
+    stores: Stores | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> falcon.App:
+    """Build the WSGI application.
+
+    Performs no I/O: stores connect on first use, and schemas are created by
+    ``mnemora-server migrate`` (or :meth:`Stores.setup`).
+
+    Args:
+        settings: Configuration; read from the environment when omitted.
+        stores: Stores to use; built from the settings' URLs when omitted.
+        clock: Source of the current time (seconds since the epoch).
+    """
+    settings = settings or Settings()
+    stores = stores or open_stores(settings)
+    authenticator = Authenticator(stores.accounts, settings.tiers)
+    app = falcon.App(
+        middleware=[
+            EnvelopeMiddleware(),
+            AuthMiddleware(authenticator, CallMeter(stores.usage), settings.admin_token, clock),
+            IdempotencyMiddleware(
+                stores.idempotency,
+                max_body_bytes=settings.max_body_bytes,
+                ttl_seconds=settings.idempotency_ttl_seconds,
+                lock_seconds=settings.idempotency_lock_seconds,
+                clock=clock,
+            ),
+        ]
+    )
+    app.req_options.strip_url_path_trailing_slash = True
+    app.add_error_handler(Exception, _handle_unexpected)
+    app.add_error_handler(falcon.HTTPError, _handle_http_error)
+    app.add_error_handler(MnemoraServerError, _handle_mnemora_error)
+    routes = build_routes(settings, stores, clock)
+    for path, resource in routes:
+        app.add_route(path, resource)
+    app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))
+    return app

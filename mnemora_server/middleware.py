@@ -1,0 +1,211 @@
+"""Falcon middleware: request ids and the envelope, authentication and limits, idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+
+from mnemora_server.auth import Authenticator, admin_token_matches, bearer_token
+from mnemora_server.errors import (
+    ForbiddenError,
+    IdempotencyConflictError,
+    NotFoundError,
+    UnauthorizedError,
+    UnavailableError,
+    ValidationError,
+)
+from mnemora_server.http import body_bytes, operation_of
+from mnemora_server.limits import CallMeter, rate_limit_headers
+from mnemora_server.stores.base import IdempotencyStore
+
+_log = logging.getLogger(__name__)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def responder_of(resource: object, method: str) -> Any:
+    """The responder a resource has for ``method`` (``None`` if Falcon would answer 405)."""
+    return getattr(resource, "on_" + method.lower(), None)
+
+
+class EnvelopeMiddleware:
+    """Gives every request an id and every JSON answer its ``meta``."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Start the clock and settle the request id."""
+        req.context.started = time.perf_counter()
+        incoming = req.get_header("X-Request-ID")
+        if incoming and _REQUEST_ID.fullmatch(incoming):
+            req.context.request_id = incoming
+        else:
+            req.context.request_id = "req_" + uuid.uuid4().hex
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool
+    ) -> None:
+        """Add ``meta`` to the envelope and ``X-Request-ID`` to the headers."""
+        request_id = req.context.get("request_id") or "req_" + uuid.uuid4().hex
+        resp.set_header("X-Request-ID", request_id)
+        media = resp.media
+        if isinstance(media, dict) and ("data" in media or "error" in media):
+            started = req.context.get("started") or time.perf_counter()
+            media["meta"] = {
+                "request_id": request_id,
+                "latency_ms": round((time.perf_counter() - started) * 1000.0, 3),
+            }
+
+
+class AuthMiddleware:
+    """Derives the tenant from the API key, counts the call, and enforces limits and scope.
+
+    Resources declare ``auth = "tenant"`` (default), ``"admin"`` or ``"public"``.
+    """
+
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        meter: CallMeter,
+        admin_token: str | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self._authenticator = authenticator
+        self._meter = meter
+        self._admin_token = admin_token
+        self._clock = clock
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        """Authenticate before the responder runs."""
+        if resource is None:
+            return
+        responder = responder_of(resource, req.method)
+        kind = getattr(resource, "auth", "tenant")
+        if kind == "public":
+            return
+        if kind == "admin":
+            if not self._admin_token:
+                raise NotFoundError("no such route")
+            if not admin_token_matches(req.get_header("Authorization"), self._admin_token):
+                raise UnauthorizedError("admin routes need 'Authorization: Bearer <admin token>'")
+            return
+        if responder is None:
+            return
+        api_key = bearer_token(req.get_header("Authorization"))
+        now = self._clock()
+        tenant = self._authenticator.authenticate(api_key, now)
+        req.context.tenant = tenant
+        req.context.call = self._meter.admit(tenant, now)
+        op = operation_of(responder)
+        writes = op.writes if op is not None else req.method not in _READ_METHODS
+        if writes and tenant.scope == "read_only":
+            raise ForbiddenError("this key is read-only")
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool
+    ) -> None:
+        """Add the ``X-RateLimit-*`` headers to every answer of a counted call."""
+        call = req.context.get("call")
+        if call is not None:
+            for name, value in rate_limit_headers(call).items():
+                resp.set_header(name, value)
+
+
+class IdempotencyMiddleware:
+    """Replays the first answer to a write retried with the same ``Idempotency-Key``.
+
+    Keys are scoped by tenant: two tenants using the same key never meet. A key reused for a
+    different request is refused (409), as is a retry while the first attempt still runs.
+    Answers of 5xx and 429 are not remembered, so that a retry runs again.
+    """
+
+    def __init__(
+        self,
+        store: IdempotencyStore,
+        *,
+        max_body_bytes: int,
+        ttl_seconds: int,
+        lock_seconds: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._max_body_bytes = max_body_bytes
+        self._ttl = ttl_seconds
+        self._lock = lock_seconds
+        self._clock = clock
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
+    ) -> None:
+        """Claim the key, or answer with the remembered response."""
+        key = req.get_header("Idempotency-Key")
+        tenant = req.context.get("tenant")
+        if key is None or tenant is None or req.method not in _WRITE_METHODS:
+            return
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
+            raise ValidationError("Idempotency-Key must be 1-255 printable ASCII characters")
+        digest = hashlib.sha256()
+        for part in (req.method.encode(), req.relative_uri.encode()):
+            digest.update(part + b"\0")
+        digest.update(body_bytes(req, self._max_body_bytes))
+        fingerprint = digest.hexdigest()
+        existing = self._store.begin(
+            tenant.tenant_id, key, fingerprint, self._clock(), lock_seconds=self._lock
+        )
+        if existing is None:
+            req.context.idempotency_key = key
+            return
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyConflictError(
+                "this Idempotency-Key was used for a different request"
+            )
+        if not existing.finished:
+            raise IdempotencyConflictError(
+                "a request with this Idempotency-Key is still in progress; retry later",
+                headers={"Retry-After": "1"},
+            )
+        resp.status = falcon.code_to_http_status(existing.status)
+        resp.media = json.loads(existing.body) if existing.body else None
+        resp.set_header("Idempotent-Replayed", "true")
+        resp.complete = True
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool
+    ) -> None:
+        """Remember the answer of a claimed key, or release the claim."""
+        key = req.context.get("idempotency_key")
+        if key is None:
+            return
+        tenant_id = req.context.tenant.tenant_id
+        status = falcon.http_status_to_code(resp.status)
+        if status >= 500 or status == 429:
+            self._store.release(tenant_id, key)
+            return
+        media = resp.media
+        body = None
+        if isinstance(media, dict):
+            body = json.dumps({k: v for k, v in media.items() if k != "meta"})
+        try:
+            self._store.finish(
+                tenant_id,
+                key,
+                status=status,
+                body=body,
+                agent_id=req.context.get("agent_id"),
+                now=self._clock(),
+                ttl_seconds=self._ttl,
+            )
+        except UnavailableError:
+            # The write itself succeeded; its answer stands. The claim expires after the lock
+            # period, after which a retry runs again.
+            _log.warning("could not remember the answer for an Idempotency-Key", exc_info=True)

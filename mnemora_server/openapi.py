@@ -1,0 +1,121 @@
+"""The OpenAPI 3.1 document, generated from the route table and the pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from mnemora_server.http import Operation, operation_of
+from mnemora_server.schemas.common import ErrorEnvelope, Meta
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+_ERRORS = {
+    "400": "Invalid JSON or a field breaks a rule (VALIDATION_ERROR, INVALID_JSON)",
+    "401": "Missing, unknown, revoked or expired key (UNAUTHORIZED)",
+    "403": "The key may not do this, e.g. a read-only key writing (FORBIDDEN)",
+    "404": "Not found for this tenant (NOT_FOUND)",
+    "409": "Version or Idempotency-Key conflict",
+    "413": "Body or document too large (PAYLOAD_TOO_LARGE)",
+    "429": "Rate limited; see Retry-After (RATE_LIMITED)",
+    "503": "A backend store is unavailable; nothing was written (UNAVAILABLE)",
+}
+
+
+def _operations(routes: list[tuple[str, object]]) -> list[tuple[str, str, Operation]]:
+    found = []
+    for path, resource in routes:
+        for method in _METHODS:
+            op = operation_of(getattr(resource, "on_" + method, None))
+            if op is not None:
+                found.append((path, method, op))
+    return found
+
+
+def build_openapi(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
+    """Describe every route that has :class:`~mnemora_server.http.Operation` metadata."""
+    operations = _operations(routes)
+    models: set[type[BaseModel]] = {ErrorEnvelope, Meta}
+    for _, _, op in operations:
+        models.update(m for m in (op.request, op.response) if m is not None)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    keyed, definitions = models_json_schema(
+        [(m, "validation" if _is_request(m, operations) else "serialization") for m in ordered],
+        ref_template="#/components/schemas/{model}",
+    )
+    refs = {model: schema for (model, _), schema in keyed.items()}
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, op in operations:
+        paths.setdefault(path, {})[method] = _operation_doc(path, method, op, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Mnemora",
+            "version": version,
+            "description": "Multi-tenant memory for AI agents. The tenant is decided by the "
+            "API key alone.",
+        },
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "mnm_... key"},
+                "adminToken": {"type": "http", "scheme": "bearer"},
+            },
+        },
+        "paths": paths,
+    }
+
+
+def _is_request(model: type[BaseModel], operations: list[tuple[str, str, Operation]]) -> bool:
+    return any(op.request is model for _, _, op in operations)
+
+
+def _operation_doc(
+    path: str, method: str, op: Operation, refs: dict[type[BaseModel], dict[str, Any]]
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": _operation_id(path, method),
+        "tags": list(op.tags),
+        "parameters": [
+            {"name": name, "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_:@-][A-Za-z0-9_:@.-]{0,255}$"}}
+            for name in re.findall(r"{(\w+)}", path)
+        ],
+    }
+    if op.query is not None:
+        for name, field in op.query.model_fields.items():
+            schema = op.query.model_json_schema()["properties"].get(name, {})
+            doc["parameters"].append(
+                {"name": name, "in": "query", "required": field.is_required(), "schema": schema}
+            )
+    if op.request is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[op.request]}},
+        }
+    responses: dict[str, Any] = {}
+    if op.response is None:
+        responses[str(op.status)] = {"description": "Done"}
+    else:
+        responses[str(op.status)] = {
+            "description": "Success",
+            "content": {"application/json": {"schema": {
+                "type": "object",
+                "required": ["data", "meta"],
+                "properties": {"data": refs[op.response],
+                               "meta": {"$ref": "#/components/schemas/Meta"}},
+            }}},
+        }
+    error_schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
+    for status, description in _ERRORS.items():
+        responses.setdefault(status, {"description": description, "content": error_schema})
+    doc["responses"] = responses
+    return doc
+
+
+def _operation_id(path: str, method: str) -> str:
+    words = [w.strip("{}") for w in path.split("/") if w and w != "v1"]
+    return method + "_" + "_".join(words).replace(".", "_")

@@ -1,0 +1,1 @@
+"""Thin Falcon resources: validate, call a service, serialise."""

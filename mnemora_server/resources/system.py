@@ -1,0 +1,66 @@
+"""Health, usage and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from mnemora_server.errors import UnavailableError
+from mnemora_server.http import operation, send
+from mnemora_server.resources.context import tenant_of
+from mnemora_server.schemas.usage import Health, Usage
+from mnemora_server.services.usage import UsageService
+from mnemora_server.stores.registry import Stores
+
+
+class HealthResource:
+    """``GET /v1/health``: checks every store; 503 if one is down."""
+
+    auth = "public"
+
+    def __init__(self, stores: Stores, version: str) -> None:
+        self._stores = stores
+        self._version = version
+
+    @operation(summary="Check the server and its stores", response=Health, tags=("system",))
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Report health."""
+        checks = {"accounts": self._stores.accounts, "state": self._stores.state}
+        results: dict[str, str] = {}
+        for name, store in checks.items():
+            try:
+                store.check_health()
+                results[name] = "ok"
+            except UnavailableError as exc:
+                results[name] = f"unavailable: {exc.message}"
+        healthy = all(value == "ok" for value in results.values())
+        body = Health(status="ok" if healthy else "degraded", version=self._version,
+                      stores=results)
+        send(resp, body, 200 if healthy else 503)
+
+
+class UsageResource:
+    """``GET /v1/usage``: the caller's usage and limits."""
+
+    def __init__(self, service: UsageService) -> None:
+        self._service = service
+
+    @operation(summary="The caller's usage and limits", response=Usage, tags=("usage",))
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Report usage."""
+        tenant = tenant_of(req)
+        send(resp, self._service.report(tenant.tenant_id, tenant.tier, tenant.limits))
+
+
+class OpenApiResource:
+    """``GET /v1/openapi.json``."""
+
+    auth = "public"
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Serve the OpenAPI document (not enveloped: tools read it as is)."""
+        resp.media = self._document

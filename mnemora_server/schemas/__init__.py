@@ -1,0 +1,1 @@
+"""Pydantic models of request and response bodies: validation and the OpenAPI document."""

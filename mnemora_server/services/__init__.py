@@ -1,0 +1,1 @@
+"""Domain rules per concern; resources call these, these call store protocols."""

@@ -1,0 +1,48 @@
+"""Per-tenant usage reports for billing and dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from mnemora_server.stores.base import StateStore, UsageStore
+from mnemora_server.tiers import TierLimits
+
+
+class UsageService:
+    """Assembles exact usage figures of one tenant from the usage counters and the stores."""
+
+    def __init__(self, usage: UsageStore, state: StateStore, clock: Callable[[], float]) -> None:
+        self._usage = usage
+        self._state = state
+        self._clock = clock
+
+    def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
+        """The usage document of ``GET /v1/usage`` (0.1.x field names kept)."""
+        now = self._clock()
+        counters = self._usage.counters(tenant_id, now)
+        state = self._state.stats(tenant_id, now)
+        storage_bytes = state.bytes
+        return {
+            "tenant_id": tenant_id,
+            "tier": tier,
+            "billing_period": datetime.fromtimestamp(now, UTC).strftime("%Y-%m"),
+            "api_calls_today": counters.calls_today,
+            "api_calls_month": counters.calls_month,
+            "rate_limited_month": counters.rejected_month,
+            "embeddings_generated_today": counters.embeddings_today,
+            "embeddings_generated_month": counters.embeddings_month,
+            "vectors_stored": 0,
+            "storage_bytes": storage_bytes,
+            "storage": {"state_bytes": state.bytes},
+            "agents_count": state.agents,
+            "sessions_count": state.sessions,
+            "limits": {
+                "calls_per_day": limits.calls_per_day,
+                "calls_remaining_today": max(0, limits.calls_per_day - counters.accepted_today),
+                "burst_per_second": limits.burst_per_second,
+                "max_vectors": limits.max_vectors,
+                "max_storage_bytes": limits.max_storage_bytes,
+            },
+        }

@@ -1,0 +1,50 @@
+"""Server configuration.
+
+Every ``MNEMORA_*`` environment variable is read here and nowhere else; the rest of the
+server receives a :class:`Settings` instance explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mnemora_server.tiers import DEFAULT_TIERS, TierLimits
+
+
+class Settings(BaseSettings):
+    """Runtime settings, read from ``MNEMORA_*`` environment variables.
+
+    Attributes:
+        data_dir: Directory of the embedded default (SQLite databases, local files).
+        admin_token: Token guarding the admin API; without it the admin routes answer 404.
+        accounts_url: Store URL for tenants, keys, usage counters and idempotency records.
+        state_url: Store URL for working memory.
+        tiers: Limits per tier name.
+        max_body_bytes: Largest request body accepted (413 above).
+        max_state_bytes: Largest serialised working-memory document (413 above).
+        idempotency_ttl_seconds: How long a finished ``Idempotency-Key`` answer is replayed.
+        idempotency_lock_seconds: How long an unfinished request holds its key.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./mnemora-data"))
+    admin_token: str | None = None
+    accounts_url: str | None = None
+    state_url: str | None = None
+    tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
+    max_body_bytes: int = 1_048_576
+    max_state_bytes: int = 400 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_lock_seconds: int = 60
+
+    def resolved_accounts_url(self) -> str:
+        """The accounts store URL, defaulting to a SQLite file in the data directory."""
+        return self.accounts_url or f"sqlite:///{self.data_dir.resolve() / 'accounts.db'}"
+
+    def resolved_state_url(self) -> str:
+        """The working-memory store URL, defaulting to a SQLite file in the data directory."""
+        return self.state_url or f"sqlite:///{self.data_dir.resolve() / 'state.db'}"

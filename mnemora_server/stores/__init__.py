@@ -1,0 +1,1 @@
+"""Storage backends behind the protocols of :mod:`mnemora_server.stores.base`."""

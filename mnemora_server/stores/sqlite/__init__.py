@@ -1,0 +1,1 @@
+"""The embedded default: SQLite databases in the data directory."""

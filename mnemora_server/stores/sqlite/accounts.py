@@ -1,0 +1,394 @@
+"""Tenants, API keys, usage counters and idempotency records in one SQLite database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mnemora_server.errors import AlreadyExistsError
+from mnemora_server.stores.base import (
+    ApiKeyRecord,
+    CallDecision,
+    IdempotencyRecord,
+    Tenant,
+    UsageCounters,
+)
+from mnemora_server.stores.sqlite.database import SqliteDatabase
+
+MIGRATIONS = (
+    """
+    CREATE TABLE tenants (
+        tenant_id TEXT PRIMARY KEY,
+        tier TEXT NOT NULL,
+        limits TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE api_keys (
+        key_id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        key_hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('read_write', 'read_only')),
+        created_at REAL NOT NULL,
+        expires_at REAL,
+        revoked_at REAL
+    );
+    CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at);
+    CREATE TABLE usage_daily (
+        tenant_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, day, counter)
+    ) WITHOUT ROWID;
+    CREATE TABLE burst_windows (
+        tenant_id TEXT PRIMARY KEY,
+        window_second INTEGER NOT NULL,
+        calls INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE idempotency (
+        tenant_id TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        finished INTEGER NOT NULL DEFAULT 0,
+        status INTEGER NOT NULL DEFAULT 0,
+        body TEXT,
+        agent_id TEXT,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (tenant_id, idempotency_key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_by_agent ON idempotency (tenant_id, agent_id)
+    """,
+)
+
+
+def _day(now: float) -> datetime:
+    return datetime.fromtimestamp(now, UTC)
+
+
+class SqliteAccountStore:
+    """Accounts, usage and idempotency on one SQLite file (commits survive process crashes).
+
+    It implements :class:`AccountStore`, :class:`UsageStore` and :class:`IdempotencyStore`:
+    counting a call and checking its limit happen in one transaction, so counters stay exact
+    with any number of threads and processes on the machine.
+    """
+
+    def __init__(self, path: Path) -> None:
+        # NORMAL: every call writes a counter; WAL + NORMAL survives process crashes without
+        # an fsync per request.
+        self.db = SqliteDatabase(path, MIGRATIONS, synchronous="NORMAL")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create or migrate the schema."""
+        self.db.setup()
+
+    def check_health(self) -> None:
+        """Raise ``UnavailableError`` if the database is unusable."""
+        self.db.check_health()
+
+    def close(self) -> None:
+        """Close this process's connections."""
+        self.db.close()
+
+    # -- tenants -----------------------------------------------------------------------------
+
+    def create_tenant(self, tenant: Tenant) -> Tenant:
+        """Insert a tenant; raise ``AlreadyExistsError`` if the id is taken."""
+        with self.db.write() as conn:
+            try:
+                conn.execute(
+                    "INSERT INTO tenants (tenant_id, tier, limits, created_at) VALUES (?, ?, ?, ?)",
+                    (tenant.tenant_id, tenant.tier, json.dumps(tenant.limits), tenant.created_at),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise AlreadyExistsError(f"tenant {tenant.tenant_id!r} already exists") from exc
+        return tenant
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        """Return the tenant or ``None``."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT tenant_id, tier, limits, created_at FROM tenants WHERE tenant_id = ?",
+                (tenant_id,),
+            ).fetchone()
+        return _tenant(row) if row else None
+
+    def list_tenants(self, *, limit: int, after: str | None) -> list[Tenant]:
+        """Tenants ordered by id, starting after ``after``."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT tenant_id, tier, limits, created_at FROM tenants"
+                " WHERE tenant_id > ? ORDER BY tenant_id LIMIT ?",
+                (after or "", limit),
+            ).fetchall()
+        return [_tenant(row) for row in rows]
+
+    def update_tenant(
+        self, tenant_id: str, *, tier: str | None, limits: dict[str, int] | None
+    ) -> Tenant | None:
+        """Change tier and/or limit overrides."""
+        with self.db.write() as conn:
+            if tier is not None:
+                conn.execute("UPDATE tenants SET tier = ? WHERE tenant_id = ?", (tier, tenant_id))
+            if limits is not None:
+                conn.execute(
+                    "UPDATE tenants SET limits = ? WHERE tenant_id = ?",
+                    (json.dumps(limits), tenant_id),
+                )
+            row = conn.execute(
+                "SELECT tenant_id, tier, limits, created_at FROM tenants WHERE tenant_id = ?",
+                (tenant_id,),
+            ).fetchone()
+        return _tenant(row) if row else None
+
+    def delete_tenant(self, tenant_id: str) -> bool:
+        """Delete the tenant row; its keys go with it (foreign key cascade)."""
+        with self.db.write() as conn:
+            cursor = conn.execute("DELETE FROM tenants WHERE tenant_id = ?", (tenant_id,))
+        return cursor.rowcount > 0
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def create_key(self, record: ApiKeyRecord) -> None:
+        """Insert a key record (hash only)."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, scope, created_at,"
+                " expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.key_id,
+                    record.tenant_id,
+                    record.key_hash,
+                    record.prefix,
+                    record.scope,
+                    record.created_at,
+                    record.expires_at,
+                    record.revoked_at,
+                ),
+            )
+
+    def find_key(self, key_hash: str) -> tuple[ApiKeyRecord, Tenant] | None:
+        """The key with this hash and its tenant, or ``None``."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT k.key_id, k.tenant_id, k.key_hash, k.prefix, k.scope, k.created_at,"
+                " k.expires_at, k.revoked_at, t.tenant_id, t.tier, t.limits, t.created_at"
+                " FROM api_keys k JOIN tenants t ON t.tenant_id = k.tenant_id"
+                " WHERE k.key_hash = ?",
+                (key_hash,),
+            ).fetchone()
+        if row is None:
+            return None
+        return _key(row[:8]), _tenant(row[8:])
+
+    def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]:
+        """Every key of the tenant, newest first."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT key_id, tenant_id, key_hash, prefix, scope, created_at, expires_at,"
+                " revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at DESC, key_id",
+                (tenant_id,),
+            ).fetchall()
+        return [_key(row) for row in rows]
+
+    def revoke_key(self, key_id: str, now: float, *, tenant_id: str | None = None) -> bool:
+        """Revoke a key; ``False`` if there is no such key (of that tenant)."""
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)"
+                " WHERE key_id = ? AND (? IS NULL OR tenant_id = ?)",
+                (now, key_id, tenant_id, tenant_id),
+            )
+        return cursor.rowcount > 0
+
+    def revoke_tenant_keys(self, tenant_id: str, now: float) -> int:
+        """Revoke every live key of a tenant."""
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NULL",
+                (now, tenant_id),
+            )
+        return cursor.rowcount
+
+    # -- usage -------------------------------------------------------------------------------
+
+    def record_call(
+        self, tenant_id: str, now: float, *, calls_per_day: int, burst_per_second: int
+    ) -> CallDecision:
+        """Count one call and decide whether it is within the daily and burst limits."""
+        moment = _day(now)
+        day = moment.strftime("%Y-%m-%d")
+        reset_at = int(
+            (moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
+            .timestamp()
+        )
+        second = int(now)
+        with self.db.write() as conn:
+            burst = conn.execute(
+                "INSERT INTO burst_windows (tenant_id, window_second, calls) VALUES (?, ?, 1)"
+                " ON CONFLICT (tenant_id) DO UPDATE SET"
+                " calls = CASE WHEN window_second = excluded.window_second THEN calls + 1 ELSE 1"
+                " END, window_second = excluded.window_second RETURNING calls",
+                (tenant_id, second),
+            ).fetchone()[0]
+            row = conn.execute(
+                "SELECT value FROM usage_daily WHERE tenant_id = ? AND day = ? AND counter = ?",
+                (tenant_id, day, "accepted"),
+            ).fetchone()
+            accepted = int(row[0]) if row else 0
+            reason: str | None = None
+            if accepted >= calls_per_day:
+                reason = "daily"
+            elif burst > burst_per_second:
+                reason = "burst"
+            _bump(conn, tenant_id, day, "calls", 1)
+            _bump(conn, tenant_id, day, "accepted" if reason is None else "rejected", 1)
+        if reason is None:
+            accepted += 1
+        retry_after = 0
+        if reason == "daily":
+            retry_after = max(1, reset_at - second)
+        elif reason == "burst":
+            retry_after = 1
+        return CallDecision(
+            allowed=reason is None,
+            reason=reason,  # type: ignore[arg-type]
+            daily_limit=calls_per_day,
+            daily_remaining=max(0, calls_per_day - accepted),
+            reset_at=reset_at,
+            retry_after=retry_after,
+        )
+
+    def add(self, tenant_id: str, counter: str, amount: int, now: float) -> None:
+        """Add ``amount`` to a named daily counter."""
+        with self.db.write() as conn:
+            _bump(conn, tenant_id, _day(now).strftime("%Y-%m-%d"), counter, amount)
+
+    def counters(self, tenant_id: str, now: float) -> UsageCounters:
+        """The tenant's counters for the day and month containing ``now``."""
+        moment = _day(now)
+        day, month = moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-")
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT day, counter, value FROM usage_daily"
+                " WHERE tenant_id = ? AND day >= ? AND day < ?",
+                (tenant_id, month + "00", month + "99"),
+            ).fetchall()
+        today: dict[str, int] = {}
+        this_month: dict[str, int] = {}
+        for row_day, counter, value in rows:
+            this_month[counter] = this_month.get(counter, 0) + int(value)
+            if row_day == day:
+                today[counter] = int(value)
+        return UsageCounters(
+            calls_today=today.get("calls", 0),
+            accepted_today=today.get("accepted", 0),
+            calls_month=this_month.get("calls", 0),
+            rejected_month=this_month.get("rejected", 0),
+            embeddings_today=today.get("embeddings", 0),
+            embeddings_month=this_month.get("embeddings", 0),
+        )
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Delete the tenant's counters and idempotency records."""
+        with self.db.write() as conn:
+            removed = conn.execute(
+                "DELETE FROM usage_daily WHERE tenant_id = ?", (tenant_id,)
+            ).rowcount
+            removed += conn.execute(
+                "DELETE FROM burst_windows WHERE tenant_id = ?", (tenant_id,)
+            ).rowcount
+            removed += conn.execute(
+                "DELETE FROM idempotency WHERE tenant_id = ?", (tenant_id,)
+            ).rowcount
+        return removed
+
+    # -- idempotency -------------------------------------------------------------------------
+
+    def begin(
+        self, tenant_id: str, key: str, fingerprint: str, now: float, *, lock_seconds: int
+    ) -> IdempotencyRecord | None:
+        """Claim the key, or return the record that holds it."""
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT fingerprint, finished, status, body, expires_at FROM idempotency"
+                " WHERE tenant_id = ? AND idempotency_key = ?",
+                (tenant_id, key),
+            ).fetchone()
+            if row is not None and row[4] > now:
+                return IdempotencyRecord(
+                    fingerprint=row[0], finished=bool(row[1]), status=int(row[2]), body=row[3]
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO idempotency (tenant_id, idempotency_key, fingerprint,"
+                " finished, status, body, agent_id, expires_at) VALUES (?, ?, ?, 0, 0, NULL, NULL, ?)",
+                (tenant_id, key, fingerprint, now + lock_seconds),
+            )
+        return None
+
+    def finish(
+        self,
+        tenant_id: str,
+        key: str,
+        *,
+        status: int,
+        body: str | None,
+        agent_id: str | None,
+        now: float,
+        ttl_seconds: int,
+    ) -> None:
+        """Store the answer of a claimed key."""
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE idempotency SET finished = 1, status = ?, body = ?, agent_id = ?,"
+                " expires_at = ? WHERE tenant_id = ? AND idempotency_key = ?",
+                (status, body, agent_id, now + ttl_seconds, tenant_id, key),
+            )
+
+    def release(self, tenant_id: str, key: str) -> None:
+        """Drop an unfinished claim."""
+        with self.db.write() as conn:
+            conn.execute(
+                "DELETE FROM idempotency WHERE tenant_id = ? AND idempotency_key = ?"
+                " AND finished = 0",
+                (tenant_id, key),
+            )
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Delete the records of writes to one agent."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "DELETE FROM idempotency WHERE tenant_id = ? AND agent_id = ?",
+                (tenant_id, agent_id),
+            ).rowcount
+
+
+def _bump(conn: sqlite3.Connection, tenant_id: str, day: str, counter: str, amount: int) -> None:
+    conn.execute(
+        "INSERT INTO usage_daily (tenant_id, day, counter, value) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (tenant_id, day, counter) DO UPDATE SET value = value + excluded.value",
+        (tenant_id, day, counter, amount),
+    )
+
+
+def _tenant(row: tuple[object, ...]) -> Tenant:
+    limits = json.loads(str(row[2])) if row[2] else {}
+    return Tenant(tenant_id=str(row[0]), tier=str(row[1]), limits=limits, created_at=float(row[3]))  # type: ignore[arg-type]
+
+
+def _key(row: tuple[object, ...]) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        key_id=str(row[0]),
+        tenant_id=str(row[1]),
+        key_hash=str(row[2]),
+        prefix=str(row[3]),
+        scope=str(row[4]),  # type: ignore[arg-type]
+        created_at=float(row[5]),  # type: ignore[arg-type]
+        expires_at=None if row[6] is None else float(row[6]),  # type: ignore[arg-type]
+        revoked_at=None if row[7] is None else float(row[7]),  # type: ignore[arg-type]
+    )
