@@ -1,0 +1,196 @@
+"""``mnemora-server``: serve, migrate, and provision tenants, keys and usage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mnemora_server.errors import MnemoraServerError
+from mnemora_server.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _context() -> tuple[Settings, Any]:
+    from mnemora_server.stores.registry import open_stores
+
+    settings = _settings()
+    stores = open_stores(settings)
+    stores.setup()
+    return settings, stores
+
+
+def _services() -> tuple[Any, Any, Any]:
+    import time
+
+    from mnemora_server.services.accounts import AccountService
+    from mnemora_server.services.erasure import ErasureService
+    from mnemora_server.services.usage import UsageService
+
+    settings, stores = _context()
+    accounts = AccountService(stores.accounts, settings.tiers, time.time)
+    erasure = ErasureService(accounts=stores.accounts, usage=stores.usage,
+                             idempotency=stores.idempotency, state=stores.state, clock=time.time)
+    usage = UsageService(stores.usage, stores.state, time.time)
+    return accounts, erasure, usage
+
+
+def _print(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Migrate the stores, then serve the API."""
+    from mnemora_server.app import create_app
+    from mnemora_server.serving import serve
+
+    _context()  # migrate first, so the embedded default needs nothing else
+    print(f"mnemora-server listening on http://{args.host}:{args.port}", flush=True)
+    serve(lambda: create_app(_settings()), host=args.host, port=args.port,
+          workers=args.workers, threads=args.threads, server=args.server)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade every store's schema."""
+    settings, _ = _context()
+    print(f"stores migrated (data dir {settings.data_dir.resolve()})")
+    return 0
+
+
+def cmd_tenants(args: argparse.Namespace) -> int:
+    """Create, list, show or delete tenants."""
+    from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut, TenantOut
+
+    accounts, erasure, _ = _services()
+    if args.action == "create":
+        if args.if_missing and _exists(accounts, args.tenant_id):
+            print(f"tenant {args.tenant_id!r} already exists; its keys were shown when they "
+                  f"were created. A new one: mnemora-server keys create {args.tenant_id}")
+            return 0
+        limits = json.loads(args.limits) if args.limits else None
+        tenant = accounts.create_tenant(args.tenant_id, args.tier, limits)
+        _print(TenantOut.of(tenant, accounts.limits_of(tenant)).model_dump())
+        if args.with_key:
+            issued = accounts.create_key(args.tenant_id)
+            shown = KeyOut.of(issued.record, issued.record.created_at).model_dump()
+            _print(IssuedKeyOut(**shown, api_key=issued.api_key).model_dump())
+            print(f"\nAPI key for tenant {args.tenant_id!r} (shown once, keep it safe):\n"
+                  f"  {issued.api_key}")
+    elif args.action == "list":
+        tenants = accounts.list_tenants(limit=10_000, after=None)
+        _print([TenantOut.of(t, accounts.limits_of(t)).model_dump() for t in tenants])
+    elif args.action == "show":
+        tenant = accounts.get_tenant(args.tenant_id)
+        _print(TenantOut.of(tenant, accounts.limits_of(tenant)).model_dump())
+    elif args.action == "delete":
+        print(f"erasing tenant {args.tenant_id!r} ...", file=sys.stderr)
+        _print(erasure.delete_tenant(args.tenant_id))
+    return 0
+
+
+def _exists(accounts: Any, tenant_id: str) -> bool:
+    try:
+        accounts.get_tenant(tenant_id)
+    except MnemoraServerError:
+        return False
+    return True
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Create, list or revoke API keys."""
+    import time
+
+    from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut
+    from mnemora_server.schemas.common import parse_time
+
+    accounts, _, _ = _services()
+    if args.action == "create":
+        expires = parse_time(args.expires_at) if args.expires_at else None
+        issued = accounts.create_key(args.tenant_id, scope=args.scope, expires_at=expires)
+        shown = KeyOut.of(issued.record, time.time()).model_dump()
+        _print(IssuedKeyOut(**shown, api_key=issued.api_key).model_dump())
+    elif args.action == "list":
+        now = time.time()
+        _print([KeyOut.of(k, now).model_dump() for k in accounts.list_keys(args.tenant_id)])
+    elif args.action == "revoke":
+        accounts.revoke_key(args.key_id)
+        print(f"key {args.key_id} revoked")
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    """Show a tenant's usage."""
+    accounts, _, usage = _services()
+    tenant = accounts.get_tenant(args.tenant_id)
+    _print(usage.report(tenant.tenant_id, tenant.tier, accounts.limits_of(tenant)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="mnemora-server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default=os.environ.get("MNEMORA_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("MNEMORA_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=2, help="processes (gunicorn)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per process")
+    serve.add_argument("--server", choices=["auto", "gunicorn", "waitress"], default="auto")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="create or upgrade store schemas").set_defaults(
+        func=cmd_migrate
+    )
+
+    tenants = sub.add_parser("tenants", help="manage tenants")
+    tsub = tenants.add_subparsers(dest="action", required=True)
+    create = tsub.add_parser("create")
+    create.add_argument("tenant_id")
+    create.add_argument("--tier", default="free")
+    create.add_argument("--limits", help='JSON overrides, e.g. \'{"calls_per_day": 100}\'')
+    create.add_argument("--with-key", action="store_true", help="also issue a key and print it")
+    create.add_argument("--if-missing", action="store_true", help="do nothing if it exists")
+    tsub.add_parser("list")
+    for action in ("show", "delete"):
+        tsub.add_parser(action).add_argument("tenant_id")
+    tenants.set_defaults(func=cmd_tenants)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    ksub = keys.add_subparsers(dest="action", required=True)
+    kcreate = ksub.add_parser("create")
+    kcreate.add_argument("tenant_id")
+    kcreate.add_argument("--scope", choices=["read_write", "read_only"], default="read_write")
+    kcreate.add_argument("--expires-at", help="ISO 8601 expiry")
+    ksub.add_parser("list").add_argument("tenant_id")
+    ksub.add_parser("revoke").add_argument("key_id")
+    keys.set_defaults(func=cmd_keys)
+
+    usage = sub.add_parser("usage", help="show a tenant's usage")
+    usage.add_argument("tenant_id")
+    usage.set_defaults(func=cmd_usage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mnemora-server``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except MnemoraServerError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2
+    except (ValueError, json.JSONDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
