@@ -1,0 +1,1 @@
+"""Framework integrations (LangChain, LangGraph, LlamaIndex) over the Mnemora SDK."""

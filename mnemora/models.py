@@ -1,0 +1,121 @@
+"""Typed responses of the Mnemora API.
+
+Models accept unknown fields, so that a newer server never breaks an older SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class StateResponse(_Response):
+    """A session's working-memory state.
+
+    Attributes:
+        agent_id: Owning agent.
+        session_id: Session within the agent (``"default"`` unless named).
+        data: The JSON document.
+        version: Monotonic version; pass it to ``update_state`` for optimistic locking.
+        created_at: ISO 8601 creation time.
+        updated_at: ISO 8601 time of the last write.
+        expires_at: ISO 8601 expiry, or ``None`` for no expiry.
+    """
+
+    agent_id: str
+    session_id: str
+    data: dict[str, Any]
+    version: int
+    created_at: str
+    updated_at: str
+    expires_at: str | None = None
+
+
+class SessionPage(_Response):
+    """One page of an agent's session ids.
+
+    Attributes:
+        sessions: Session ids, ascending.
+        next_cursor: Pass to the next call to continue, or ``None`` at the end.
+    """
+
+    agent_id: str = ""
+    sessions: list[str] = Field(default_factory=list)
+    count: int = 0
+    next_cursor: str | None = None
+
+
+class PurgeResponse(_Response):
+    """What ``purge_agent`` removed.
+
+    Attributes:
+        agent_id: The purged agent.
+        deleted: Counts per memory type and tier.
+        state_deleted: Working-memory documents removed.
+        semantic_deleted: Semantic records removed.
+        episodes_deleted: Episodes removed (hot and cold).
+        procedural_deleted: Procedural definitions removed.
+    """
+
+    agent_id: str
+    deleted: dict[str, int] = Field(default_factory=dict)
+    state_deleted: int = 0
+    semantic_deleted: int = 0
+    episodes_deleted: int = 0
+    procedural_deleted: int = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"PurgeResponse(state_deleted={self.state_deleted}, "
+            f"semantic_deleted={self.semantic_deleted}, "
+            f"episodes_deleted={self.episodes_deleted})"
+        )
+
+    __str__ = __repr__
+
+
+class UsageResponse(_Response):
+    """The tenant's usage and limits.
+
+    Attributes:
+        api_calls_today: Authenticated calls today (UTC).
+        api_calls_month: Authenticated calls this month.
+        embeddings_generated_month: Embeddings generated this month.
+        vectors_stored: Semantic records stored.
+        storage_bytes: Bytes of stored memory.
+        storage: Bytes per store.
+        agents_count: Agents with stored data.
+        sessions_count: Live working-memory sessions.
+        billing_period: ``YYYY-MM``.
+        limits: The tenant's limits and what remains today.
+    """
+
+    api_calls_today: int = 0
+    api_calls_month: int = 0
+    embeddings_generated_month: int = 0
+    vectors_stored: int = 0
+    storage_bytes: int = 0
+    storage: dict[str, int] = Field(default_factory=dict)
+    agents_count: int = 0
+    sessions_count: int = 0
+    billing_period: str = ""
+    limits: dict[str, Any] = Field(default_factory=dict)
+
+
+class HealthResponse(_Response):
+    """Server health.
+
+    Attributes:
+        status: ``ok`` or ``degraded``.
+        version: Server version.
+        stores: Status per store.
+    """
+
+    status: str
+    version: str = ""
+    stores: dict[str, str] = Field(default_factory=dict)
