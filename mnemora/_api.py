@@ -20,7 +20,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class api_method(Generic[P, R]):  # noqa: N801 - used as a decorator
+class api_method(Generic[P, R]):
     """Descriptor binding one plan to a sync or an async client."""
 
     def __init__(self, plan: Callable[Concatenate[Any, P], Plan[R]]) -> None:
@@ -34,9 +34,7 @@ class api_method(Generic[P, R]):  # noqa: N801 - used as a decorator
     def __get__(self, obj: SyncTransport, owner: type) -> Callable[P, R]: ...
 
     @overload
-    def __get__(
-        self, obj: AsyncTransport, owner: type
-    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    def __get__(self, obj: AsyncTransport, owner: type) -> Callable[P, Coroutine[Any, Any, R]]: ...
 
     def __get__(self, obj: object, owner: type) -> Any:
         if obj is None:
@@ -98,8 +96,7 @@ class MemoryApi:
         Raises:
             MnemoraNotFoundError: No live state (never written, deleted or expired).
         """
-        data = yield Call("GET", f"/v1/state/{_seg(agent_id)}",
-                          params={"session_id": session_id})
+        data = yield Call("GET", f"/v1/state/{_seg(agent_id)}", params={"session_id": session_id})
         return StateResponse.model_validate(data)
 
     @api_method
@@ -166,8 +163,13 @@ class MemoryApi:
         cursor: str | None = None
         while True:
             page = SessionPage.model_validate(
-                (yield Call("GET", f"/v1/state/{_seg(agent_id)}/sessions",
-                            params={"limit": 1000, "cursor": cursor}))
+                (
+                    yield Call(
+                        "GET",
+                        f"/v1/state/{_seg(agent_id)}/sessions",
+                        params={"limit": 1000, "cursor": cursor},
+                    )
+                )
             )
             sessions.extend(page.sessions)
             if not page.next_cursor:
@@ -179,8 +181,9 @@ class MemoryApi:
         self, agent_id: str, limit: int = 100, cursor: str | None = None
     ) -> Plan[SessionPage]:
         """One page of an agent's session ids; pass ``next_cursor`` back to continue."""
-        data = yield Call("GET", f"/v1/state/{_seg(agent_id)}/sessions",
-                          params={"limit": limit, "cursor": cursor})
+        data = yield Call(
+            "GET", f"/v1/state/{_seg(agent_id)}/sessions", params={"limit": limit, "cursor": cursor}
+        )
         return SessionPage.model_validate(data)
 
     # -- whole agent, usage, health ------------------------------------------------------------

@@ -146,7 +146,7 @@ def build_request(client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx
 def retry_delay(config: ClientConfig, attempt: int, retry_after: float | None) -> float:
     """Seconds to wait before retry number ``attempt + 1`` (exponential, jittered)."""
     base = min(config.max_backoff, config.backoff * (2**attempt))
-    delay = base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not security
+    delay: float = base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not security
     if retry_after is not None:
         delay = max(delay, min(retry_after, _MAX_RETRY_AFTER))
     return delay
@@ -188,8 +188,9 @@ def decode(response: httpx.Response) -> Any:
             return None
         body = _json_or_none(response)
         if body is None:
-            raise MnemoraError("server returned a non-JSON answer", "PARSE_ERROR",
-                               response.status_code)
+            raise MnemoraError(
+                "server returned a non-JSON answer", "PARSE_ERROR", response.status_code
+            )
         return body.get("data", body) if isinstance(body, dict) else body
     raise error_for_status(
         response.status_code, _json_or_none(response), retry_after=parse_retry_after(response)

@@ -60,9 +60,7 @@ class SyncTransport:
 class AsyncTransport:
     """Runs plans with an ``httpx.AsyncClient``."""
 
-    def __init__(
-        self, config: ClientConfig, http_client: httpx.AsyncClient | None = None
-    ) -> None:
+    def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None = None) -> None:
         self._config = config
         self.base_url = config.base_url
         self.max_retries = config.max_retries

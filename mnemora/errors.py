@@ -168,9 +168,7 @@ _BY_STATUS: dict[int, type[_StatusError]] = {
 }
 
 
-def error_for_status(
-    status: int, body: Any, *, retry_after: float | None = None
-) -> MnemoraError:
+def error_for_status(status: int, body: Any, *, retry_after: float | None = None) -> MnemoraError:
     """The exception for an error answer with ``status`` and parsed JSON ``body``."""
     error = body.get("error", {}) if isinstance(body, dict) else {}
     error = error if isinstance(error, dict) else {}
@@ -181,13 +179,15 @@ def error_for_status(
     request_id = meta.get("request_id") if isinstance(meta, dict) else None
     cls = _BY_STATUS.get(status)
     if cls is MnemoraRateLimitError:
-        return MnemoraRateLimitError(message, code, retry_after=retry_after, details=details,
-                                     request_id=request_id)
+        return MnemoraRateLimitError(
+            message, code, retry_after=retry_after, details=details, request_id=request_id
+        )
     if cls is not None:
         return cls(message, code, details=details, request_id=request_id)
     if status == 503:
-        return MnemoraUnavailableError(message, code, status, details=details,
-                                       request_id=request_id)
+        return MnemoraUnavailableError(
+            message, code, status, details=details, request_id=request_id
+        )
     if status >= 500:
         return MnemoraServerError(message, code, status, details=details, request_id=request_id)
     return MnemoraError(message, code, status, details=details, request_id=request_id)

@@ -63,8 +63,12 @@ def _handle_mnemora_error(
     for name, value in exc.headers.items():
         resp.set_header(name, value)
     if exc.status >= 500:
-        _log.warning("request %s failed: %s", req.context.get("request_id"), exc.message,
-                     exc_info=exc.__cause__ is not None)
+        _log.warning(
+            "request %s failed: %s",
+            req.context.get("request_id"),
+            exc.message,
+            exc_info=exc.__cause__ is not None,
+        )
 
 
 def _handle_http_error(
@@ -77,8 +81,7 @@ def _handle_http_error(
         message = f"{message}: {exc.description}"
     resp.status = exc.status
     resp.media = _error_envelope(code, message)
-    for name, value in (exc.headers or {}).items():
-        resp.set_header(name, value)
+    resp.set_headers(exc.headers or {})
 
 
 def _handle_unexpected(
@@ -128,7 +131,7 @@ def create_app(
     stores: Stores | None = None,
     *,
     clock: Callable[[], float] = time.time,
-) -> falcon.App:
+) -> falcon.App[falcon.Request, falcon.Response]:
     """Build the WSGI application.
 
     Performs no I/O: stores connect on first use, and schemas are created by
@@ -142,19 +145,18 @@ def create_app(
     settings = settings or Settings()
     stores = stores or open_stores(settings)
     authenticator = Authenticator(stores.accounts, settings.tiers)
-    app = falcon.App(
-        middleware=[
-            EnvelopeMiddleware(),
-            AuthMiddleware(authenticator, CallMeter(stores.usage), settings.admin_token, clock),
-            IdempotencyMiddleware(
-                stores.idempotency,
-                max_body_bytes=settings.max_body_bytes,
-                ttl_seconds=settings.idempotency_ttl_seconds,
-                lock_seconds=settings.idempotency_lock_seconds,
-                clock=clock,
-            ),
-        ]
-    )
+    middleware: list[Any] = [
+        EnvelopeMiddleware(),
+        AuthMiddleware(authenticator, CallMeter(stores.usage), settings.admin_token, clock),
+        IdempotencyMiddleware(
+            stores.idempotency,
+            max_body_bytes=settings.max_body_bytes,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            lock_seconds=settings.idempotency_lock_seconds,
+            clock=clock,
+        ),
+    ]
+    app: falcon.App[falcon.Request, falcon.Response] = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     app.add_error_handler(Exception, _handle_unexpected)
     app.add_error_handler(falcon.HTTPError, _handle_http_error)

@@ -110,4 +110,3 @@ class Authenticator:
             tier=tenant.tier,
             limits=effective_limits(self._tiers, tenant.tier, tenant.limits),
         )
-

@@ -35,8 +35,13 @@ def _services() -> tuple[Any, Any, Any]:
 
     settings, stores = _context()
     accounts = AccountService(stores.accounts, settings.tiers, time.time)
-    erasure = ErasureService(accounts=stores.accounts, usage=stores.usage,
-                             idempotency=stores.idempotency, state=stores.state, clock=time.time)
+    erasure = ErasureService(
+        accounts=stores.accounts,
+        usage=stores.usage,
+        idempotency=stores.idempotency,
+        state=stores.state,
+        clock=time.time,
+    )
     usage = UsageService(stores.usage, stores.state, time.time)
     return accounts, erasure, usage
 
@@ -52,8 +57,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     _context()  # migrate first, so the embedded default needs nothing else
     print(f"mnemora-server listening on http://{args.host}:{args.port}", flush=True)
-    serve(lambda: create_app(_settings()), host=args.host, port=args.port,
-          workers=args.workers, threads=args.threads, server=args.server)
+    serve(
+        lambda: create_app(_settings()),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        server=args.server,
+    )
     return 0
 
 
@@ -71,8 +82,10 @@ def cmd_tenants(args: argparse.Namespace) -> int:
     accounts, erasure, _ = _services()
     if args.action == "create":
         if args.if_missing and _exists(accounts, args.tenant_id):
-            print(f"tenant {args.tenant_id!r} already exists; its keys were shown when they "
-                  f"were created. A new one: mnemora-server keys create {args.tenant_id}")
+            print(
+                f"tenant {args.tenant_id!r} already exists; its keys were shown when they "
+                f"were created. A new one: mnemora-server keys create {args.tenant_id}"
+            )
             return 0
         limits = json.loads(args.limits) if args.limits else None
         tenant = accounts.create_tenant(args.tenant_id, args.tier, limits)
@@ -81,8 +94,10 @@ def cmd_tenants(args: argparse.Namespace) -> int:
             issued = accounts.create_key(args.tenant_id)
             shown = KeyOut.of(issued.record, issued.record.created_at).model_dump()
             _print(IssuedKeyOut(**shown, api_key=issued.api_key).model_dump())
-            print(f"\nAPI key for tenant {args.tenant_id!r} (shown once, keep it safe):\n"
-                  f"  {issued.api_key}")
+            print(
+                f"\nAPI key for tenant {args.tenant_id!r} (shown once, keep it safe):\n"
+                f"  {issued.api_key}"
+            )
     elif args.action == "list":
         tenants = accounts.list_tenants(limit=10_000, after=None)
         _print([TenantOut.of(t, accounts.limits_of(t)).model_dump() for t in tenants])
@@ -146,16 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--server", choices=["auto", "gunicorn", "waitress"], default="auto")
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="create or upgrade store schemas").set_defaults(
-        func=cmd_migrate
-    )
+    sub.add_parser("migrate", help="create or upgrade store schemas").set_defaults(func=cmd_migrate)
 
     tenants = sub.add_parser("tenants", help="manage tenants")
     tsub = tenants.add_subparsers(dest="action", required=True)
     create = tsub.add_parser("create")
     create.add_argument("tenant_id")
     create.add_argument("--tier", default="free")
-    create.add_argument("--limits", help='JSON overrides, e.g. \'{"calls_per_day": 100}\'')
+    create.add_argument("--limits", help="JSON overrides, e.g. '{\"calls_per_day\": 100}'")
     create.add_argument("--with-key", action="store_true", help="also issue a key and print it")
     create.add_argument("--if-missing", action="store_true", help="do nothing if it exists")
     tsub.add_parser("list")

@@ -131,8 +131,9 @@ def read_body(req: falcon.Request, model: type[M], max_bytes: int) -> M:
 
 def read_query(req: falcon.Request, model: type[M]) -> M:
     """Validate the query parameters as ``model`` (repeated parameters keep the last)."""
-    params = {key: (value[-1] if isinstance(value, list) else value)
-              for key, value in req.params.items()}
+    params = {
+        key: (value[-1] if isinstance(value, list) else value) for key, value in req.params.items()
+    }
     return parse_model(model, params, where="query")
 
 

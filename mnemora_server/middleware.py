@@ -166,9 +166,7 @@ class IdempotencyMiddleware:
             req.context.idempotency_key = key
             return
         if existing.fingerprint != fingerprint:
-            raise IdempotencyConflictError(
-                "this Idempotency-Key was used for a different request"
-            )
+            raise IdempotencyConflictError("this Idempotency-Key was used for a different request")
         if not existing.finished:
             raise IdempotencyConflictError(
                 "a request with this Idempotency-Key is still in progress; retry later",

@@ -45,7 +45,9 @@ def build_openapi(routes: list[tuple[str, object]], version: str) -> dict[str, A
         [(m, "validation" if _is_request(m, operations) else "serialization") for m in ordered],
         ref_template="#/components/schemas/{model}",
     )
-    refs = {model: schema for (model, _), schema in keyed.items()}
+    refs: dict[type[BaseModel], dict[str, Any]] = {
+        model: schema for (model, _), schema in keyed.items() if issubclass(model, BaseModel)
+    }
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in operations:
         paths.setdefault(path, {})[method] = _operation_doc(path, method, op, refs)
@@ -80,8 +82,12 @@ def _operation_doc(
         "operationId": _operation_id(path, method),
         "tags": list(op.tags),
         "parameters": [
-            {"name": name, "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_:@-][A-Za-z0-9_:@.-]{0,255}$"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_:@-][A-Za-z0-9_:@.-]{0,255}$"},
+            }
             for name in re.findall(r"{(\w+)}", path)
         ],
     }
@@ -102,12 +108,18 @@ def _operation_doc(
     else:
         responses[str(op.status)] = {
             "description": "Success",
-            "content": {"application/json": {"schema": {
-                "type": "object",
-                "required": ["data", "meta"],
-                "properties": {"data": refs[op.response],
-                               "meta": {"$ref": "#/components/schemas/Meta"}},
-            }}},
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["data", "meta"],
+                        "properties": {
+                            "data": refs[op.response],
+                            "meta": {"$ref": "#/components/schemas/Meta"},
+                        },
+                    }
+                }
+            },
         }
     error_schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
     for status, description in _ERRORS.items():

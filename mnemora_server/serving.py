@@ -37,8 +37,9 @@ def serve(
     elif server == "waitress":
         import waitress
 
-        waitress.serve(app_factory(), host=host, port=port, threads=threads,
-                       shutdown_timeout=graceful_timeout)
+        waitress.serve(
+            app_factory(), host=host, port=port, threads=threads, shutdown_timeout=graceful_timeout
+        )
     else:
         raise ValueError(f"unknown server {server!r}")
 

@@ -45,8 +45,14 @@ class _AdminResource:
 class TenantsResource(_AdminResource):
     """``GET|POST /v1/admin/tenants``."""
 
-    @operation(summary="Create a tenant", request=TenantCreate, response=TenantOut,
-               status=201, writes=True, tags=_TAGS)
+    @operation(
+        summary="Create a tenant",
+        request=TenantCreate,
+        response=TenantOut,
+        status=201,
+        writes=True,
+        tags=_TAGS,
+    )
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create a tenant."""
         body = read_body(req, TenantCreate, self._max_body)
@@ -63,7 +69,9 @@ class TenantsResource(_AdminResource):
         more = len(tenants) > query.limit
         tenants = tenants[: query.limit]
         items = [TenantOut.of(t, self._accounts.limits_of(t)) for t in tenants]
-        next_cursor = encode_cursor({"k": "tenants", "after": tenants[-1].tenant_id}) if more else None
+        next_cursor = (
+            encode_cursor({"k": "tenants", "after": tenants[-1].tenant_id}) if more else None
+        )
         send(resp, TenantList(tenants=items, count=len(items), next_cursor=next_cursor))
 
 
@@ -81,8 +89,13 @@ class TenantResource(_AdminResource):
         """Get a tenant."""
         send(resp, self._tenant_out(check_identifier(tenant_id, "tenant_id")))
 
-    @operation(summary="Change a tenant's tier or limit overrides", request=TenantPatch,
-               response=TenantOut, writes=True, tags=_TAGS)
+    @operation(
+        summary="Change a tenant's tier or limit overrides",
+        request=TenantPatch,
+        response=TenantOut,
+        writes=True,
+        tags=_TAGS,
+    )
     def on_patch(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Update a tenant."""
         check_identifier(tenant_id, "tenant_id")
@@ -90,8 +103,12 @@ class TenantResource(_AdminResource):
         tenant = self._accounts.update_tenant(tenant_id, tier=body.tier, limits=body.limits)
         send(resp, TenantOut.of(tenant, self._accounts.limits_of(tenant)))
 
-    @operation(summary="Delete a tenant: revoke its keys and erase all its data",
-               response=TenantDeleted, writes=True, tags=_TAGS)
+    @operation(
+        summary="Delete a tenant: revoke its keys and erase all its data",
+        response=TenantDeleted,
+        writes=True,
+        tags=_TAGS,
+    )
     def on_delete(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Delete a tenant."""
         check_identifier(tenant_id, "tenant_id")
@@ -107,8 +124,14 @@ class TenantKeysResource(_AdminResource):
         super().__init__(accounts, max_body_bytes)
         self._clock = clock
 
-    @operation(summary="Issue an API key (shown only in this answer)", request=KeyCreate,
-               response=IssuedKeyOut, status=201, writes=True, tags=_TAGS)
+    @operation(
+        summary="Issue an API key (shown only in this answer)",
+        request=KeyCreate,
+        response=IssuedKeyOut,
+        status=201,
+        writes=True,
+        tags=_TAGS,
+    )
     def on_post(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Create a key."""
         check_identifier(tenant_id, "tenant_id")
@@ -121,8 +144,9 @@ class TenantKeysResource(_AdminResource):
         shown = KeyOut.of(issued.record, self._clock())
         send(resp, IssuedKeyOut(**shown.model_dump(), api_key=issued.api_key), 201)
 
-    @operation(summary="List a tenant's keys (never the keys themselves)", response=KeyList,
-               tags=_TAGS)
+    @operation(
+        summary="List a tenant's keys (never the keys themselves)", response=KeyList, tags=_TAGS
+    )
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """List keys."""
         check_identifier(tenant_id, "tenant_id")
@@ -145,9 +169,7 @@ class KeyResource(_AdminResource):
 class TenantUsageResource(_AdminResource):
     """``GET /v1/admin/tenants/{tenant_id}/usage``."""
 
-    def __init__(
-        self, accounts: AccountService, usage: UsageService, max_body_bytes: int
-    ) -> None:
+    def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
         super().__init__(accounts, max_body_bytes)
         self._usage = usage
 
@@ -155,5 +177,7 @@ class TenantUsageResource(_AdminResource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Report a tenant's usage."""
         tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
-        send(resp, self._usage.report(tenant.tenant_id, tenant.tier,
-                                      self._accounts.limits_of(tenant)))
+        send(
+            resp,
+            self._usage.report(tenant.tenant_id, tenant.tier, self._accounts.limits_of(tenant)),
+        )

@@ -59,9 +59,7 @@ class AgentStateResource:
         self._service = service
         self._max_body = max_body_bytes
 
-    @operation(
-        summary="Read a session's state", query=StateQuery, response=StateOut, tags=_TAGS
-    )
+    @operation(summary="Read a session's state", query=StateQuery, response=StateOut, tags=_TAGS)
     def on_get(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
         """Get state."""
         tenant = tenant_of(req)

@@ -35,8 +35,7 @@ class HealthResource:
             except UnavailableError as exc:
                 results[name] = f"unavailable: {exc.message}"
         healthy = all(value == "ok" for value in results.values())
-        body = Health(status="ok" if healthy else "degraded", version=self._version,
-                      stores=results)
+        body = Health(status="ok" if healthy else "degraded", version=self._version, stores=results)
         send(resp, body, 200 if healthy else 503)
 
 

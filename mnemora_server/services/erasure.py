@@ -35,8 +35,7 @@ class ErasureService:
         """Delete everything of one agent; answer with counts per memory type."""
         state = self._state.purge_agent(tenant_id, agent_id)
         self._idempotency.purge_agent(tenant_id, agent_id)
-        deleted = {"state": state, "semantic": 0, "episodic": 0, "procedural": 0,
-                   "cold_objects": 0}
+        deleted = {"state": state, "semantic": 0, "episodic": 0, "procedural": 0, "cold_objects": 0}
         return {
             "agent_id": agent_id,
             "deleted": deleted,
@@ -62,6 +61,11 @@ class ErasureService:
         return {
             "tenant_id": tenant_id,
             "keys_revoked": keys_revoked,
-            "deleted": {"state": state, "semantic": 0, "episodic": 0, "procedural": 0,
-                        "cold_objects": 0},
+            "deleted": {
+                "state": state,
+                "semantic": 0,
+                "episodic": 0,
+                "procedural": 0,
+                "cold_objects": 0,
+            },
         }

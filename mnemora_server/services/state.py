@@ -113,9 +113,7 @@ class StateService:
         self._check_size(data)
         now = self._clock()
         ttl = ttl_change(ttl_hours, ttl_given, now)
-        return self._store.put_if_version(
-            tenant_id, agent_id, session_id, data, version, ttl, now
-        )
+        return self._store.put_if_version(tenant_id, agent_id, session_id, data, version, ttl, now)
 
     def patch(
         self,

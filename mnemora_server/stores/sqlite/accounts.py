@@ -224,8 +224,9 @@ class SqliteAccountStore:
         moment = _day(now)
         day = moment.strftime("%Y-%m-%d")
         reset_at = int(
-            (moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1))
-            .timestamp()
+            (
+                moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            ).timestamp()
         )
         second = int(now)
         with self.db.write() as conn:
@@ -326,7 +327,8 @@ class SqliteAccountStore:
                 )
             conn.execute(
                 "INSERT OR REPLACE INTO idempotency (tenant_id, idempotency_key, fingerprint,"
-                " finished, status, body, agent_id, expires_at) VALUES (?, ?, ?, 0, 0, NULL, NULL, ?)",
+                " finished, status, body, agent_id, expires_at)"
+                " VALUES (?, ?, ?, 0, 0, NULL, NULL, ?)",
                 (tenant_id, key, fingerprint, now + lock_seconds),
             )
         return None

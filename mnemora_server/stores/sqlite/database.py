@@ -143,7 +143,9 @@ class SqliteDatabase:
     def check_health(self) -> None:
         """Raise ``UnavailableError`` unless the database answers and is fully migrated."""
         if self.schema_version() < len(self._migrations):
-            raise UnavailableError(f"{self.path.name} is not migrated; run 'mnemora-server migrate'")
+            raise UnavailableError(
+                f"{self.path.name} is not migrated; run 'mnemora-server migrate'"
+            )
 
     def close(self) -> None:
         """Close every connection this process opened."""

@@ -33,8 +33,6 @@ MIGRATIONS = (
     """,
 )
 
-_LIVE = "deleted = 0 AND (expires_at IS NULL OR expires_at > ?)"
-
 
 class SqliteStateStore:
     """:class:`~mnemora_server.stores.base.StateStore` on a SQLite file (``synchronous=FULL``)."""
@@ -87,8 +85,10 @@ class SqliteStateStore:
                 raise VersionConflictError(
                     f"version {expected_version} is stale; the current version is "
                     f"{current['version']}",
-                    details={"expected_version": expected_version,
-                             "current_version": current["version"]},
+                    details={
+                        "expected_version": expected_version,
+                        "current_version": current["version"],
+                    },
                 )
             return _write(conn, tenant_id, agent_id, session_id, data, ttl, now, current)
 
@@ -97,7 +97,8 @@ class SqliteStateStore:
         with self.db.read() as conn:
             row = conn.execute(
                 "SELECT data, version, created_at, updated_at, expires_at FROM state"
-                f" WHERE tenant_id = ? AND agent_id = ? AND session_id = ? AND {_LIVE}",
+                " WHERE tenant_id = ? AND agent_id = ? AND session_id = ?"
+                " AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)",
                 (tenant_id, agent_id, session_id, now),
             ).fetchone()
         if row is None:
@@ -119,7 +120,8 @@ class SqliteStateStore:
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT session_id FROM state WHERE tenant_id = ? AND agent_id = ?"
-                f" AND session_id > ? AND {_LIVE} ORDER BY session_id LIMIT ?",
+                " AND session_id > ? AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)"
+                " ORDER BY session_id LIMIT ?",
                 (tenant_id, agent_id, after or "", now, limit),
             ).fetchall()
         return [row[0] for row in rows]
@@ -129,7 +131,8 @@ class SqliteStateStore:
         with self.db.write() as conn:
             cursor = conn.execute(
                 "UPDATE state SET data = NULL, deleted = 1, expires_at = NULL, updated_at = ?"
-                f" WHERE tenant_id = ? AND agent_id = ? AND session_id = ? AND {_LIVE}",
+                " WHERE tenant_id = ? AND agent_id = ? AND session_id = ?"
+                " AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)",
                 (now, tenant_id, agent_id, session_id, now),
             )
         return cursor.rowcount > 0
@@ -138,8 +141,9 @@ class SqliteStateStore:
         """Agents, sessions and bytes of the tenant's live documents."""
         with self.db.read() as conn:
             row = conn.execute(
-                "SELECT COUNT(DISTINCT agent_id), COUNT(*), COALESCE(SUM(LENGTH(CAST(data AS BLOB)))"
-                f", 0) FROM state WHERE tenant_id = ? AND {_LIVE}",
+                "SELECT COUNT(DISTINCT agent_id), COUNT(*),"
+                " COALESCE(SUM(LENGTH(CAST(data AS BLOB))), 0) FROM state WHERE tenant_id = ?"
+                " AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)",
                 (tenant_id, now),
             ).fetchone()
         return StateStats(agents=row[0], sessions=row[1], bytes=row[2])
@@ -209,8 +213,16 @@ def _write(
         " ON CONFLICT (tenant_id, agent_id, session_id) DO UPDATE SET data = excluded.data,"
         " version = excluded.version, created_at = excluded.created_at,"
         " updated_at = excluded.updated_at, expires_at = excluded.expires_at, deleted = 0",
-        (tenant_id, agent_id, session_id, json.dumps(data, separators=(",", ":")), version,
-         created_at, now, expires_at),
+        (
+            tenant_id,
+            agent_id,
+            session_id,
+            json.dumps(data, separators=(",", ":")),
+            version,
+            created_at,
+            now,
+            expires_at,
+        ),
     )
     return StateRecord(
         agent_id=agent_id,

@@ -1,0 +1,57 @@
+# Mnemora: `make run` serves the embedded default, `make test` runs the whole suite.
+# Both set up everything themselves on a fresh clone (only Python 3.11+ is needed).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SDK012 := .venv-sdk012
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+export MNEMORA_DATA_DIR ?= $(CURDIR)/mnemora-data
+MODEL_DIR := $(abspath ../shared/models/all-MiniLM-L6-v2)
+ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
+export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
+endif
+
+.PHONY: run test lint typecheck unit bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The published 0.1.2 SDK in its own environment, for the wire-compatibility tests.
+$(SDK012)/.installed:
+	$(PYTHON) -m venv $(SDK012)
+	$(SDK012)/bin/python -m pip install --quiet 'mnemora==0.1.2'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/mnemora-server migrate
+	$(BIN)/mnemora-server tenants create demo --tier pro --with-key --if-missing
+	$(BIN)/mnemora-server serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP) $(SDK012)/.installed
+	MNEMORA_SDK012_PYTHON=$(CURDIR)/$(SDK012)/bin/python $(BIN)/python -m pytest -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.state_http
+
+clean:
+	rm -rf $(VENV) $(SDK012) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,182 @@
+"""Shared fixtures: a real app over real SQLite stores, and real servers on sockets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import falcon.testing
+import httpx
+import pytest
+
+from mnemora_server.app import create_app
+from mnemora_server.settings import Settings
+from mnemora_server.stores.registry import Stores, open_stores
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+class Clock:
+    """A settable time source for the app (the stores and services read time only from it)."""
+
+    def __init__(self, now: float | None = None) -> None:
+        self.now = now if now is not None else time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Api:
+    """A tenant-aware test client over the real app."""
+
+    client: falcon.testing.TestClient
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> falcon.testing.Result:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", **kwargs.pop("headers", {})}
+        return self.client.simulate_request(method, path, headers=headers, **kwargs)
+
+    def tenant(
+        self, tenant_id: str, tier: str = "pro", limits: dict[str, int] | None = None
+    ) -> str:
+        """Create a tenant with one read-write key; return the key."""
+        body: dict[str, Any] = {"tenant_id": tenant_id, "tier": tier}
+        if limits:
+            body["limits"] = limits
+        created = self.admin("POST", "/v1/admin/tenants", json=body)
+        assert created.status_code == 201, created.text
+        key = self.new_key(tenant_id)
+        self.keys[tenant_id] = key
+        return key
+
+    def new_key(self, tenant_id: str, **body: Any) -> str:
+        issued = self.admin("POST", f"/v1/admin/tenants/{tenant_id}/keys", json=body)
+        assert issued.status_code == 201, issued.text
+        return str(issued.json["data"]["api_key"])
+
+    def call(
+        self, key: str | None, method: str, path: str, **kwargs: Any
+    ) -> falcon.testing.Result:
+        headers = dict(kwargs.pop("headers", {}))
+        if key is not None:
+            headers.setdefault("Authorization", f"Bearer {key}")
+        return self.client.simulate_request(method, path, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
+
+
+@pytest.fixture
+def stores(settings: Settings) -> Iterator[Stores]:
+    built = open_stores(settings)
+    built.setup()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def api(settings: Settings, stores: Stores, clock: Clock) -> Api:
+    return Api(falcon.testing.TestClient(create_app(settings, stores, clock=clock)))
+
+
+# -- live servers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A real ``mnemora-server serve`` process on a loopback port."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        return httpx.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+
+    def tenant(self, tenant_id: str, tier: str = "pro", **limits: int) -> str:
+        body: dict[str, Any] = {"tenant_id": tenant_id, "tier": tier}
+        if limits:
+            body["limits"] = limits
+        assert self.admin("POST", "/v1/admin/tenants", json=body).status_code == 201
+        issued = self.admin("POST", f"/v1/admin/tenants/{tenant_id}/keys", json={})
+        assert issued.status_code == 201, issued.text
+        return str(issued.json()["data"]["api_key"])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(data_dir: Path, *, workers: int = 2, threads: int = 8, **env: str) -> LiveServer:
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "MNEMORA_DATA_DIR": str(data_dir),
+        "MNEMORA_ADMIN_TOKEN": ADMIN_TOKEN,
+        **env,
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mnemora_server.cli", "serve", "--port", str(port),
+         "--workers", str(workers), "--threads", str(threads)],
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("server exited:\n" + (data_dir / "server.log").read_text())
+        try:
+            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                return LiveServer(url, data_dir, process, full_env)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start within 30 s")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(tmp_path_factory.mktemp("live") / "data")
+    yield server
+    server.stop()
