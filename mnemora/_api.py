@@ -8,6 +8,7 @@ into a plain method on :class:`~mnemora.MnemoraSync` and a coroutine method on
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import quote
@@ -26,6 +27,14 @@ class api_method(Generic[P, R]):
     def __init__(self, plan: Callable[Concatenate[Any, P], Plan[R]]) -> None:
         self._plan = plan
         functools.update_wrapper(self, plan)  # type: ignore[arg-type]
+        signature = inspect.signature(plan)
+        # What callers see: the plan's parameters without ``self``.
+        returns = signature.return_annotation
+        if isinstance(returns, str) and returns.startswith("Plan[") and returns.endswith("]"):
+            returns = returns[5:-1]
+        self._signature = signature.replace(
+            parameters=list(signature.parameters.values())[1:], return_annotation=returns
+        )
 
     @overload
     def __get__(self, obj: None, owner: type) -> api_method[P, R]: ...
@@ -44,16 +53,22 @@ class api_method(Generic[P, R]):
             transport_async = obj
 
             async def run_async(*args: P.args, **kwargs: P.kwargs) -> R:
-                return await transport_async.run_async(plan(transport_async, *args, **kwargs))
+                return await transport_async._run_async(plan(transport_async, *args, **kwargs))
 
-            return functools.wraps(plan)(run_async)
+            return self._finish(run_async)
         assert isinstance(obj, SyncTransport)
         transport = obj
 
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            return transport.run(plan(transport, *args, **kwargs))
+            return transport._run(plan(transport, *args, **kwargs))
 
-        return functools.wraps(plan)(run)
+        return self._finish(run)
+
+    def _finish(self, bound: Callable[..., Any]) -> Callable[..., Any]:
+        functools.update_wrapper(bound, self._plan)
+        del bound.__wrapped__  # type: ignore[attr-defined]
+        bound.__signature__ = self._signature  # type: ignore[attr-defined]
+        return bound
 
 
 class MemoryApi:

@@ -28,7 +28,7 @@ class SyncTransport:
         if http_client is not None:
             self._http.headers.update(config.default_headers())
 
-    def run(self, plan: Plan[R]) -> R:
+    def _run(self, plan: Plan[R]) -> R:
         """Perform the steps of ``plan`` and return its result."""
         steps = execute(self._config, self._http, plan)
         outcome: Outcome = None
@@ -72,7 +72,7 @@ class AsyncTransport:
         if http_client is not None:
             self._http.headers.update(config.default_headers())
 
-    async def run_async(self, plan: Plan[R]) -> R:
+    async def _run_async(self, plan: Plan[R]) -> R:
         """Perform the steps of ``plan`` and return its result."""
         steps = execute(self._config, self._http, plan)
         outcome: Outcome = None

@@ -143,8 +143,10 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, *, workers: int = 2, threads: int = 8, **env: str) -> LiveServer:
-    port = free_port()
+def start_server(
+    data_dir: Path, *, workers: int = 2, threads: int = 8, port: int | None = None, **env: str
+) -> LiveServer:
+    port = port or free_port()
     full_env = {
         **os.environ,
         "MNEMORA_DATA_DIR": str(data_dir),
