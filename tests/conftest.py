@@ -65,9 +65,7 @@ class Api:
         assert issued.status_code == 201, issued.text
         return str(issued.json["data"]["api_key"])
 
-    def call(
-        self, key: str | None, method: str, path: str, **kwargs: Any
-    ) -> falcon.testing.Result:
+    def call(self, key: str | None, method: str, path: str, **kwargs: Any) -> falcon.testing.Result:
         headers = dict(kwargs.pop("headers", {}))
         if key is not None:
             headers.setdefault("Authorization", f"Bearer {key}")
@@ -156,8 +154,18 @@ def start_server(
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mnemora_server.cli", "serve", "--port", str(port),
-         "--workers", str(workers), "--threads", str(threads)],
+        [
+            sys.executable,
+            "-m",
+            "mnemora_server.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -14,8 +14,9 @@ def keys(api: Api) -> tuple[str, str]:
     a = api.tenant("tenant-a")
     b = api.tenant("tenant-b")
     for session in ("default", "s1"):
-        r = api.call(a, "POST", "/v1/state", json={"agent_id": "bot", "session_id": session,
-                                                   "data": SECRET})
+        r = api.call(
+            a, "POST", "/v1/state", json={"agent_id": "bot", "session_id": session, "data": SECRET}
+        )
         assert r.status_code == 201
     return a, b
 
@@ -62,9 +63,13 @@ def test_b_cannot_change_or_delete_a_state(api: Api, keys: tuple[str, str]) -> N
         assert r.status_code == 404, (method, path, body)
         assert not _leaks(r.text)
     # A POST naming A in the body lands in B's own space.
-    r = api.call(b, "POST", "/v1/state",
-                 json={"agent_id": "bot", "data": {"pwned": 1}, "tenant_id": "tenant-a"},
-                 headers={"X-Tenant-ID": "tenant-a"})
+    r = api.call(
+        b,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {"pwned": 1}, "tenant_id": "tenant-a"},
+        headers={"X-Tenant-ID": "tenant-a"},
+    )
     assert r.status_code == 201
     assert r.json["data"]["version"] == 1, "B's write created B's own document"
     purge = api.call(b, "DELETE", "/v1/memory/bot")
@@ -75,18 +80,18 @@ def test_b_cannot_change_or_delete_a_state(api: Api, keys: tuple[str, str]) -> N
         assert mine.json["data"]["version"] == 1
 
 
-def test_cursors_cannot_be_altered_to_reach_another_tenant(
-    api: Api, keys: tuple[str, str]
-) -> None:
+def test_cursors_cannot_be_altered_to_reach_another_tenant(api: Api, keys: tuple[str, str]) -> None:
     import base64
     import json
 
     _, b = keys
     forged = [
         base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=")
-        for p in ({"k": "sessions", "after": "", "tenant_id": "tenant-a"},
-                  {"k": "sessions", "after": "", "tenant": "tenant-a", "agent_id": "bot"},
-                  {"k": "tenants", "after": ""})
+        for p in (
+            {"k": "sessions", "after": "", "tenant_id": "tenant-a"},
+            {"k": "sessions", "after": "", "tenant": "tenant-a", "agent_id": "bot"},
+            {"k": "tenants", "after": ""},
+        )
     ]
     for cursor in forged:
         r = api.call(b, "GET", "/v1/state/bot/sessions", params={"cursor": cursor})

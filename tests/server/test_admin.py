@@ -15,8 +15,9 @@ def test_tenant_lifecycle(api: Api) -> None:
     duplicate = api.admin("POST", "/v1/admin/tenants", json={"tenant_id": "acme"})
     assert duplicate.status_code == 409
     assert api.admin("GET", "/v1/admin/tenants/acme").json["data"]["tier"] == "pro"
-    patched = api.admin("PATCH", "/v1/admin/tenants/acme",
-                        json={"tier": "scale", "limits": {"burst_per_second": 7}})
+    patched = api.admin(
+        "PATCH", "/v1/admin/tenants/acme", json={"tier": "scale", "limits": {"burst_per_second": 7}}
+    )
     assert patched.json["data"]["tier"] == "scale"
     assert patched.json["data"]["limits"]["calls_per_day"] == 50_000
     assert patched.json["data"]["limits"]["burst_per_second"] == 7
@@ -29,8 +30,9 @@ def test_tenants_are_listed_with_cursors(api: Api) -> None:
     for i in range(5):
         api.admin("POST", "/v1/admin/tenants", json={"tenant_id": f"t{i}"})
     first = api.admin("GET", "/v1/admin/tenants", params={"limit": "3"}).json["data"]
-    second = api.admin("GET", "/v1/admin/tenants",
-                       params={"limit": "3", "cursor": first["next_cursor"]}).json["data"]
+    second = api.admin(
+        "GET", "/v1/admin/tenants", params={"limit": "3", "cursor": first["next_cursor"]}
+    ).json["data"]
     ids = [t["tenant_id"] for t in first["tenants"] + second["tenants"]]
     assert ids == ["t0", "t1", "t2", "t3", "t4"]
     assert second["next_cursor"] is None
@@ -38,16 +40,18 @@ def test_tenants_are_listed_with_cursors(api: Api) -> None:
     assert bad.status_code == 400
 
 
-def test_deleting_a_tenant_erases_its_data_and_revokes_its_keys(
-    api: Api, data_dir: Path
-) -> None:
+def test_deleting_a_tenant_erases_its_data_and_revokes_its_keys(api: Api, data_dir: Path) -> None:
     doomed = api.tenant("doomed")
     kept = api.tenant("kept")
     for agent in ("a1", "a2"):
         for session in ("s1", "s2"):
-            api.call(doomed, "POST", "/v1/state",
-                     json={"agent_id": agent, "session_id": session, "data": {"x": 1}},
-                     headers={"Idempotency-Key": f"{agent}-{session}"})
+            api.call(
+                doomed,
+                "POST",
+                "/v1/state",
+                json={"agent_id": agent, "session_id": session, "data": {"x": 1}},
+                headers={"Idempotency-Key": f"{agent}-{session}"},
+            )
     api.call(kept, "POST", "/v1/state", json={"agent_id": "a1", "data": {"mine": True}})
     answer = api.admin("DELETE", "/v1/admin/tenants/doomed")
     assert answer.status_code == 200
@@ -58,25 +62,29 @@ def test_deleting_a_tenant_erases_its_data_and_revokes_its_keys(
     assert api.admin("DELETE", "/v1/admin/tenants/doomed").status_code == 404
     for db in ("state.db", "accounts.db"):
         with sqlite3.connect(data_dir / db) as conn:
-            tables = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-                " AND name != 'schema_migrations'")]
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND name != 'schema_migrations'"
+                )
+            ]
             for table in tables:
                 columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
                 if "tenant_id" in columns:
                     count = conn.execute(
-                        f"SELECT COUNT(*) FROM {table} WHERE tenant_id = 'doomed'").fetchone()[0]
+                        f"SELECT COUNT(*) FROM {table} WHERE tenant_id = 'doomed'"
+                    ).fetchone()[0]
                     assert count == 0, (db, table)
     assert api.call(kept, "GET", "/v1/state/a1").json["data"]["data"] == {"mine": True}
 
 
-def test_purge_removes_every_row_of_the_agent_and_nothing_else(
-    api: Api, data_dir: Path
-) -> None:
+def test_purge_removes_every_row_of_the_agent_and_nothing_else(api: Api, data_dir: Path) -> None:
     key = api.tenant("acme")
     for session in ("s1", "s2", "s3"):
-        api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": session,
-                                                 "data": {}})
+        api.call(
+            key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": session, "data": {}}
+        )
     api.call(key, "DELETE", "/v1/state/bot/s3")  # leaves a tombstone
     api.call(key, "POST", "/v1/state", json={"agent_id": "other", "data": {"keep": 1}})
     purged = api.call(key, "DELETE", "/v1/memory/bot")

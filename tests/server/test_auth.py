@@ -24,8 +24,17 @@ def test_keys_have_the_documented_shape(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", "Bearer", "Bearer ", "Basic abc", "Bearer not-a-key", "mnm_abc",
-     "Bearer mnm_" + "x" * 43, "Bearer mnm_" + "x" * 500],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic abc",
+        "Bearer not-a-key",
+        "mnm_abc",
+        "Bearer mnm_" + "x" * 43,
+        "Bearer mnm_" + "x" * 500,
+    ],
 )
 def test_missing_malformed_or_unknown_keys_are_401(api: Api, authorization: str | None) -> None:
     api.tenant("acme")
@@ -73,8 +82,9 @@ def test_expired_key_is_refused(api: Api, clock: Clock) -> None:
 
 def test_key_expiry_must_be_in_the_future(api: Api) -> None:
     api.tenant("acme")
-    r = api.admin("POST", "/v1/admin/tenants/acme/keys",
-                  json={"expires_at": "2001-01-01T00:00:00Z"})
+    r = api.admin(
+        "POST", "/v1/admin/tenants/acme/keys", json={"expires_at": "2001-01-01T00:00:00Z"}
+    )
     assert r.status_code == 400
     r = api.admin("POST", "/v1/admin/tenants/acme/keys", json={"expires_at": "tomorrow"})
     assert r.status_code == 400
@@ -124,8 +134,9 @@ def test_admin_routes_are_404_without_an_admin_token(data_dir: Path, clock: Cloc
     stores = open_stores(settings)
     stores.setup()
     client = falcon.testing.TestClient(create_app(settings, stores, clock=clock))
-    r = client.simulate_post("/v1/admin/tenants", json={"tenant_id": "x"},
-                             headers={"Authorization": "Bearer anything"})
+    r = client.simulate_post(
+        "/v1/admin/tenants", json={"tenant_id": "x"}, headers={"Authorization": "Bearer anything"}
+    )
     assert r.status_code == 404
     stores.close()
 
@@ -133,8 +144,9 @@ def test_admin_routes_are_404_without_an_admin_token(data_dir: Path, clock: Cloc
 def test_admin_routes_refuse_tenant_keys_and_wrong_tokens(api: Api) -> None:
     key = api.tenant("acme")
     for token in (key, "wrong", ""):
-        r = api.client.simulate_get("/v1/admin/tenants",
-                                    headers={"Authorization": f"Bearer {token}"})
+        r = api.client.simulate_get(
+            "/v1/admin/tenants", headers={"Authorization": f"Bearer {token}"}
+        )
         assert r.status_code == 401
 
 

@@ -23,10 +23,10 @@ def test_retried_post_returns_the_first_answer_and_writes_once(api: Api) -> None
 def test_reusing_a_key_for_another_request_is_a_conflict(api: Api) -> None:
     key = api.tenant("acme")
     headers = {"Idempotency-Key": "k"}
-    api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"n": 1}},
-             headers=headers)
-    other = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"n": 2}},
-                     headers=headers)
+    api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"n": 1}}, headers=headers)
+    other = api.call(
+        key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"n": 2}}, headers=headers
+    )
     assert other.status_code == 409
     assert other.json["error"]["code"] == "IDEMPOTENCY_CONFLICT"
     assert api.call(key, "GET", "/v1/state/bot").json["data"]["data"] == {"n": 1}
@@ -49,11 +49,9 @@ def test_idempotency_keys_of_different_tenants_never_meet(api: Api) -> None:
 def test_failed_validation_is_replayed_but_a_fixed_request_needs_a_new_key(api: Api) -> None:
     key = api.tenant("acme")
     headers = {"Idempotency-Key": "v"}
-    bad = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1},
-                   headers=headers)
+    bad = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1}, headers=headers)
     assert bad.status_code == 404
-    again = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1},
-                     headers=headers)
+    again = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1}, headers=headers)
     assert again.status_code == 404
     assert again.headers.get("Idempotent-Replayed") == "true"
 
@@ -61,19 +59,34 @@ def test_failed_validation_is_replayed_but_a_fixed_request_needs_a_new_key(api: 
 def test_rate_limited_writes_are_not_remembered(api: Api) -> None:
     key = api.tenant("acme", limits={"calls_per_day": 1})
     api.call(key, "GET", "/v1/usage")
-    refused = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}},
-                       headers={"Idempotency-Key": "later"})
+    refused = api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {}},
+        headers={"Idempotency-Key": "later"},
+    )
     assert refused.status_code == 429
     api.admin("PATCH", "/v1/admin/tenants/acme", json={"limits": {"calls_per_day": 10}})
-    retried = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}},
-                       headers={"Idempotency-Key": "later"})
+    retried = api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {}},
+        headers={"Idempotency-Key": "later"},
+    )
     assert retried.status_code == 201
 
 
 def test_bad_idempotency_keys_are_rejected(api: Api) -> None:
     key = api.tenant("acme")
-    r = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}},
-                 headers={"Idempotency-Key": "x" * 300})
+    r = api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {}},
+        headers={"Idempotency-Key": "x" * 300},
+    )
     assert r.status_code == 400
     assert api.call(key, "GET", "/v1/state/bot").status_code == 404
 
@@ -82,10 +95,20 @@ def test_purge_removes_the_agents_idempotency_records(api: Api, data_dir) -> Non
     import sqlite3
 
     key = api.tenant("acme")
-    api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}},
-             headers={"Idempotency-Key": "p1"})
-    api.call(key, "POST", "/v1/state", json={"agent_id": "keep", "data": {}},
-             headers={"Idempotency-Key": "p2"})
+    api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {}},
+        headers={"Idempotency-Key": "p1"},
+    )
+    api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "keep", "data": {}},
+        headers={"Idempotency-Key": "p2"},
+    )
     api.call(key, "DELETE", "/v1/memory/bot")
     with sqlite3.connect(data_dir / "accounts.db") as conn:
         rows = conn.execute("SELECT idempotency_key, agent_id FROM idempotency").fetchall()

@@ -15,8 +15,12 @@ def test_daily_limit_refuses_exactly_the_call_after_the_limit(api: Api, clock: C
     assert statuses == [200] * 7 + [429] * 3
     refused = api.call(key, "GET", "/v1/usage")
     assert refused.json["error"]["code"] == "RATE_LIMITED"
-    midnight = datetime.fromtimestamp(clock.now, UTC).replace(hour=0, minute=0, second=0,
-                                                              microsecond=0).timestamp() + 86400
+    midnight = (
+        datetime.fromtimestamp(clock.now, UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+        .timestamp()
+        + 86400
+    )
     assert int(refused.headers["X-RateLimit-Reset"]) == int(midnight)
     assert refused.headers["X-RateLimit-Limit"] == "7"
     assert refused.headers["X-RateLimit-Remaining"] == "0"
@@ -80,12 +84,19 @@ def test_every_authenticated_call_is_counted_once(api: Api) -> None:
 
 def test_usage_reports_the_0_1_fields_and_storage(api: Api) -> None:
     key = api.tenant("acme")
-    api.call(key, "POST", "/v1/state", json={"agent_id": "a", "session_id": "s1",
-                                             "data": {"k": "v"}})
+    api.call(
+        key, "POST", "/v1/state", json={"agent_id": "a", "session_id": "s1", "data": {"k": "v"}}
+    )
     api.call(key, "POST", "/v1/state", json={"agent_id": "b", "data": {"k": "vv"}})
     usage = api.call(key, "GET", "/v1/usage").json["data"]
-    for field in ("api_calls_month", "embeddings_generated_month", "storage", "agents_count",
-                  "sessions_count", "billing_period"):
+    for field in (
+        "api_calls_month",
+        "embeddings_generated_month",
+        "storage",
+        "agents_count",
+        "sessions_count",
+        "billing_period",
+    ):
         assert field in usage
     assert usage["agents_count"] == 2
     assert usage["sessions_count"] == 2
@@ -93,8 +104,9 @@ def test_usage_reports_the_0_1_fields_and_storage(api: Api) -> None:
     assert usage["billing_period"] == datetime.now(UTC).strftime("%Y-%m")
 
 
-@pytest.mark.parametrize("limits", [{"calls_per_day": -1}, {"nope": 1}, {"burst_per_second": 0},
-                                    {"calls_per_day": "5"}])
+@pytest.mark.parametrize(
+    "limits", [{"calls_per_day": -1}, {"nope": 1}, {"burst_per_second": 0}, {"calls_per_day": "5"}]
+)
 def test_bad_limit_overrides_are_rejected(api: Api, limits: dict[str, object]) -> None:
     r = api.admin("POST", "/v1/admin/tenants", json={"tenant_id": "t", "limits": limits})
     assert r.status_code == 400

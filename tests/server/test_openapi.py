@@ -28,4 +28,5 @@ def test_documented_schemas_resolve(api: Api) -> None:
     state_write = schemas["StateWrite"]
     assert set(state_write["required"]) == {"agent_id", "data"}
     post = doc["paths"]["/v1/state"]["post"]
-    assert "201" in post["responses"] and "429" in post["responses"]
+    assert "201" in post["responses"]
+    assert "429" in post["responses"]

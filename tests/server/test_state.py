@@ -30,24 +30,25 @@ def test_post_then_get_round_trips_exactly(api: Api, key: str) -> None:
 def test_post_versions_grow_monotonically_and_survive_delete(api: Api, key: str) -> None:
     versions = []
     for i in range(3):
-        r = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "s",
-                                                     "data": {"i": i}})
+        r = api.call(
+            key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "s", "data": {"i": i}}
+        )
         versions.append(r.json["data"]["version"])
     assert versions == [1, 2, 3]
     assert api.call(key, "DELETE", "/v1/state/bot/s").status_code == 204
     assert api.call(key, "GET", "/v1/state/bot", params={"session_id": "s"}).status_code == 404
-    again = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "s",
-                                                     "data": {}})
+    again = api.call(
+        key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "s", "data": {}}
+    )
     assert again.json["data"]["version"] == 4, "a re-created session continues its versions"
     # A client still holding version 3 cannot overwrite the re-created document.
-    stale = api.call(key, "PUT", "/v1/state/bot", json={"session_id": "s", "data": {},
-                                                        "version": 3})
+    stale = api.call(
+        key, "PUT", "/v1/state/bot", json={"session_id": "s", "data": {}, "version": 3}
+    )
     assert stale.status_code == 409
 
 
-def test_put_with_matching_version_succeeds_and_stale_version_conflicts(
-    api: Api, key: str
-) -> None:
+def test_put_with_matching_version_succeeds_and_stale_version_conflicts(api: Api, key: str) -> None:
     api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"a": 1}})
     ok = api.call(key, "PUT", "/v1/state/bot", json={"data": {"a": 2}, "version": 1})
     assert ok.status_code == 200
@@ -60,8 +61,7 @@ def test_put_with_matching_version_succeeds_and_stale_version_conflicts(
 
 
 def test_put_on_missing_session_is_404(api: Api, key: str) -> None:
-    r = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1,
-                                                    "session_id": "nope"})
+    r = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": 1, "session_id": "nope"})
     assert r.status_code == 404
     assert r.json["error"]["code"] == "NOT_FOUND"
 
@@ -71,42 +71,59 @@ def test_ttl_is_optional_sliding_and_expired_state_is_invisible(
 ) -> None:
     none = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}})
     assert none.json["data"]["expires_at"] is None
-    first = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "t",
-                                                     "data": {"v": 1}, "ttl_hours": 1})
+    first = api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "session_id": "t", "data": {"v": 1}, "ttl_hours": 1},
+    )
     expires_first = first.json["data"]["expires_at"]
     clock.advance(50 * 60)
-    slid = api.call(key, "PUT", "/v1/state/bot", json={"session_id": "t", "data": {"v": 2},
-                                                       "version": 1, "ttl_hours": 1})
+    slid = api.call(
+        key,
+        "PUT",
+        "/v1/state/bot",
+        json={"session_id": "t", "data": {"v": 2}, "version": 1, "ttl_hours": 1},
+    )
     assert slid.json["data"]["expires_at"] > expires_first
     clock.advance(50 * 60)  # 100 minutes after the first write: alive thanks to the slide
     assert api.call(key, "GET", "/v1/state/bot", params={"session_id": "t"}).status_code == 200
     # A write without ttl_hours keeps the expiry where it is.
-    kept = api.call(key, "PUT", "/v1/state/bot", json={"session_id": "t", "data": {"v": 3},
-                                                       "version": 2})
+    kept = api.call(
+        key, "PUT", "/v1/state/bot", json={"session_id": "t", "data": {"v": 3}, "version": 2}
+    )
     assert kept.json["data"]["expires_at"] == slid.json["data"]["expires_at"]
     clock.advance(11 * 60)
     assert api.call(key, "GET", "/v1/state/bot", params={"session_id": "t"}).status_code == 404
     sessions = api.call(key, "GET", "/v1/state/bot/sessions").json["data"]["sessions"]
     assert sessions == ["default"]
-    gone = api.call(key, "PUT", "/v1/state/bot", json={"session_id": "t", "data": {},
-                                                       "version": 3})
+    gone = api.call(key, "PUT", "/v1/state/bot", json={"session_id": "t", "data": {}, "version": 3})
     assert gone.status_code == 404
 
 
 def test_explicit_null_ttl_clears_the_expiry(api: Api, key: str, clock: Clock) -> None:
     api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}, "ttl_hours": 1})
-    cleared = api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {},
-                                                       "ttl_hours": None})
+    cleared = api.call(
+        key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}, "ttl_hours": None}
+    )
     assert cleared.json["data"]["expires_at"] is None
     clock.advance(7200)
     assert api.call(key, "GET", "/v1/state/bot").status_code == 200
 
 
 def test_patch_applies_a_json_merge_patch(api: Api, key: str) -> None:
-    api.call(key, "POST", "/v1/state", json={"agent_id": "bot",
-                                             "data": {"a": 1, "b": {"c": 1, "d": 2}, "e": 5}})
-    r = api.call(key, "PATCH", "/v1/state/bot",
-                 json={"patch": {"b": {"c": None, "x": 9}, "e": None, "f": [1]}, "version": 1})
+    api.call(
+        key,
+        "POST",
+        "/v1/state",
+        json={"agent_id": "bot", "data": {"a": 1, "b": {"c": 1, "d": 2}, "e": 5}},
+    )
+    r = api.call(
+        key,
+        "PATCH",
+        "/v1/state/bot",
+        json={"patch": {"b": {"c": None, "x": 9}, "e": None, "f": [1]}, "version": 1},
+    )
     assert r.status_code == 200
     assert r.json["data"]["data"] == {"a": 1, "b": {"d": 2, "x": 9}, "f": [1]}
     assert r.json["data"]["version"] == 2
@@ -127,16 +144,20 @@ def test_state_over_400_kb_is_413_and_nothing_is_written(api: Api, key: str) -> 
 
 
 def test_body_over_the_request_limit_is_413(api: Api, key: str) -> None:
-    r = api.call(key, "POST", "/v1/state", body=b"{" + b" " * (2 * 1024 * 1024) + b"}",
-                 headers={"Content-Type": "application/json"})
+    r = api.call(
+        key,
+        "POST",
+        "/v1/state",
+        body=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
     assert r.status_code == 413
 
 
 def test_sessions_are_cursor_paged(api: Api, key: str) -> None:
     names = [f"s{i:03d}" for i in range(25)]
     for name in names:
-        api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": name,
-                                                 "data": {}})
+        api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": name, "data": {}})
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -154,23 +175,36 @@ def test_sessions_are_cursor_paged(api: Api, key: str) -> None:
 
 
 def test_a_session_named_sessions_can_be_deleted(api: Api, key: str) -> None:
-    api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "sessions",
-                                             "data": {}})
+    api.call(
+        key, "POST", "/v1/state", json={"agent_id": "bot", "session_id": "sessions", "data": {}}
+    )
     assert api.call(key, "DELETE", "/v1/state/bot/sessions").status_code == 204
-    assert api.call(key, "GET", "/v1/state/bot",
-                    params={"session_id": "sessions"}).status_code == 404
+    assert (
+        api.call(key, "GET", "/v1/state/bot", params={"session_id": "sessions"}).status_code == 404
+    )
 
 
 @pytest.mark.parametrize(
     ("agent_id", "session_id"),
-    [("", "s"), ("a b", "s"), ("a#b", "s"), (".hidden", "s"), ("x" * 257, "s"),
-     ("semantic", "s"), ("bot", "s/t"), ("bot", "s\n"), ("bot", "s\x00"), ("bot", "")],
+    [
+        ("", "s"),
+        ("a b", "s"),
+        ("a#b", "s"),
+        (".hidden", "s"),
+        ("x" * 257, "s"),
+        ("semantic", "s"),
+        ("bot", "s/t"),
+        ("bot", "s\n"),
+        ("bot", "s\x00"),
+        ("bot", ""),
+    ],
 )
 def test_bad_identifiers_are_rejected_with_400(
     api: Api, key: str, agent_id: str, session_id: str
 ) -> None:
-    r = api.call(key, "POST", "/v1/state", json={"agent_id": agent_id, "session_id": session_id,
-                                                 "data": {}})
+    r = api.call(
+        key, "POST", "/v1/state", json={"agent_id": agent_id, "session_id": session_id, "data": {}}
+    )
     assert r.status_code == 400
     assert r.json["error"]["code"] == "VALIDATION_ERROR"
 
@@ -183,10 +217,19 @@ def test_bad_agent_ids_in_paths_are_rejected(api: Api, key: str, path: str) -> N
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b"[1,2]", b'{"agent_id": "a", "data": NaN}', b"[" * 100_000,
-     b'{"agent_id": "a"}', b'{"agent_id": "a", "data": []}', b'{"agent_id": 5, "data": {}}',
-     b'{"agent_id": "a", "data": {}, "ttl_hours": -1}', b'{"agent_id": "a", "data": {}, "x": 1}',
-     b'\xff\xfe'],
+    [
+        b"",
+        b"not json",
+        b"[1,2]",
+        b'{"agent_id": "a", "data": NaN}',
+        b"[" * 100_000,
+        b'{"agent_id": "a"}',
+        b'{"agent_id": "a", "data": []}',
+        b'{"agent_id": 5, "data": {}}',
+        b'{"agent_id": "a", "data": {}, "ttl_hours": -1}',
+        b'{"agent_id": "a", "data": {}, "x": 1}',
+        b"\xff\xfe",
+    ],
 )
 def test_bad_bodies_get_a_clear_400_never_a_500(api: Api, key: str, body: bytes) -> None:
     r = api.call(key, "POST", "/v1/state", body=body, headers={"Content-Type": "application/json"})
