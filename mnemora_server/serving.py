@@ -19,7 +19,10 @@ def serve(
     server: str = "auto",
     graceful_timeout: int = 30,
 ) -> None:
-    """Serve until stopped; SIGTERM/SIGINT finish in-flight requests first.
+    """Serve until stopped.
+
+    Under gunicorn, SIGTERM stops accepting connections and lets in-flight requests finish
+    (up to ``graceful_timeout`` seconds); waitress stops on SIGINT/SIGTERM.
 
     Args:
         app_factory: Builds the app; called once per worker process.
@@ -37,9 +40,7 @@ def serve(
     elif server == "waitress":
         import waitress
 
-        waitress.serve(
-            app_factory(), host=host, port=port, threads=threads, shutdown_timeout=graceful_timeout
-        )
+        waitress.serve(app_factory(), host=host, port=port, threads=threads)
     else:
         raise ValueError(f"unknown server {server!r}")
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
         max_state_bytes: Largest serialised working-memory document (413 above).
         idempotency_ttl_seconds: How long a finished ``Idempotency-Key`` answer is replayed.
         idempotency_lock_seconds: How long an unfinished request holds its key.
+        sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
+            writer before the request fails with 503.
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     max_state_bytes: int = 400 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_lock_seconds: int = 60
+    sqlite_busy_timeout_seconds: float = 10.0
 
     def resolved_accounts_url(self) -> str:
         """The accounts store URL, defaulting to a SQLite file in the data directory."""

@@ -142,7 +142,13 @@ class LiveServer:
 
 
 def start_server(
-    data_dir: Path, *, workers: int = 2, threads: int = 8, port: int | None = None, **env: str
+    data_dir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 8,
+    port: int | None = None,
+    server: str = "auto",
+    **env: str,
 ) -> LiveServer:
     port = port or free_port()
     full_env = {
@@ -165,6 +171,8 @@ def start_server(
             str(workers),
             "--threads",
             str(threads),
+            "--server",
+            server,
         ],
         env=full_env,
         stdout=log,

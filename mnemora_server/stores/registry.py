@@ -57,12 +57,15 @@ def open_stores(settings: Settings) -> Stores:
     """
     accounts_url = settings.resolved_accounts_url()
     state_url = settings.resolved_state_url()
-    accounts_store = SqliteAccountStore(_sqlite_only(accounts_url, "MNEMORA_ACCOUNTS_URL"))
+    wait = settings.sqlite_busy_timeout_seconds
+    accounts_store = SqliteAccountStore(
+        _sqlite_only(accounts_url, "MNEMORA_ACCOUNTS_URL"), busy_timeout=wait
+    )
     return Stores(
         accounts=accounts_store,
         usage=accounts_store,
         idempotency=accounts_store,
-        state=SqliteStateStore(_sqlite_only(state_url, "MNEMORA_STATE_URL")),
+        state=SqliteStateStore(_sqlite_only(state_url, "MNEMORA_STATE_URL"), busy_timeout=wait),
     )
 
 

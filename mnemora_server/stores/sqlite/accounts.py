@@ -76,10 +76,10 @@ class SqliteAccountStore:
     with any number of threads and processes on the machine.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         # NORMAL: every call writes a counter; WAL + NORMAL survives process crashes without
         # an fsync per request.
-        self.db = SqliteDatabase(path, MIGRATIONS, synchronous="NORMAL")
+        self.db = SqliteDatabase(path, MIGRATIONS, synchronous="NORMAL", busy_timeout=busy_timeout)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

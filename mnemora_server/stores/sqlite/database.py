@@ -47,12 +47,19 @@ class SqliteDatabase:
         migrations: SQL scripts; script ``i`` brings the schema to version ``i + 1``.
         synchronous: ``FULL`` syncs every commit to disk; ``NORMAL`` (WAL) survives any
             process crash and loses at most the last commits on power loss.
+        busy_timeout: Seconds to wait for another writer before failing with 503.
     """
 
     def __init__(
-        self, path: Path, migrations: Sequence[str], *, synchronous: Synchronous = "FULL"
+        self,
+        path: Path,
+        migrations: Sequence[str],
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout: float = 10.0,
     ) -> None:
         self.path = path
+        self._busy_timeout = busy_timeout
         self._migrations = tuple(migrations)
         self._synchronous = synchronous
         self._local = threading.local()
@@ -66,11 +73,10 @@ class SqliteDatabase:
             return conn
         try:
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=10.0
+                self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SYNCHRONOUS_PRAGMAS[self._synchronous])
-            conn.execute("PRAGMA busy_timeout=10000")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             raise UnavailableError("the database cannot be opened") from exc
@@ -141,11 +147,13 @@ class SqliteDatabase:
             return int(conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
 
     def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless the database answers and is fully migrated."""
+        """Raise ``UnavailableError`` unless the database is migrated and takes writes."""
         if self.schema_version() < len(self._migrations):
             raise UnavailableError(
                 f"{self.path.name} is not migrated; run 'mnemora-server migrate'"
             )
+        with self.write():
+            pass  # readers never block in WAL mode: only taking the write lock proves writes work
 
     def close(self) -> None:
         """Close every connection this process opened."""

@@ -37,8 +37,8 @@ MIGRATIONS = (
 class SqliteStateStore:
     """:class:`~mnemora_server.stores.base.StateStore` on a SQLite file (``synchronous=FULL``)."""
 
-    def __init__(self, path: Path) -> None:
-        self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL")
+    def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
+        self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
 
     def setup(self) -> None:
         """Create or migrate the schema."""
