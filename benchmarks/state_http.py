@@ -52,7 +52,7 @@ def _client_loop(port: int, key: str, agent: str, method: str, count: int) -> li
         if method == "GET":
             status, _ = _request(conn, "GET", f"/v1/state/{agent}", None, key)
         else:
-            status, raw = _request(
+            status, _ = _request(
                 conn,
                 "PUT",
                 f"/v1/state/{agent}",
