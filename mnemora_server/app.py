@@ -11,6 +11,8 @@ import falcon
 
 from mnemora_server import __version__
 from mnemora_server.auth import Authenticator
+from mnemora_server.embeddings.base import Embedder
+from mnemora_server.embeddings.registry import build_embedder
 from mnemora_server.errors import MnemoraServerError
 from mnemora_server.limits import CallMeter
 from mnemora_server.middleware import AuthMiddleware, EnvelopeMiddleware, IdempotencyMiddleware
@@ -23,6 +25,13 @@ from mnemora_server.resources.admin import (
     TenantUsageResource,
 )
 from mnemora_server.resources.memory import AgentMemoryResource
+from mnemora_server.resources.semantic import (
+    EmbeddingsResource,
+    SemanticBatchResource,
+    SemanticCollectionResource,
+    SemanticItemResource,
+    SemanticSearchResource,
+)
 from mnemora_server.resources.state import (
     AgentStateResource,
     SessionsResource,
@@ -30,10 +39,7 @@ from mnemora_server.resources.state import (
     StateCollectionResource,
 )
 from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
-from mnemora_server.services.accounts import AccountService
-from mnemora_server.services.erasure import ErasureService
-from mnemora_server.services.state import StateService
-from mnemora_server.services.usage import UsageService
+from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
 from mnemora_server.stores.registry import Stores, open_stores
 
@@ -96,20 +102,13 @@ def _handle_unexpected(
 
 
 def build_routes(
-    settings: Settings, stores: Stores, clock: Callable[[], float]
+    settings: Settings, stores: Stores, embedder: Embedder, clock: Callable[[], float]
 ) -> list[tuple[str, object]]:
     """Every route of the API with its resource, wired to services over ``stores``."""
     body = settings.max_body_bytes
-    accounts = AccountService(stores.accounts, settings.tiers, clock)
-    erasure = ErasureService(
-        accounts=stores.accounts,
-        usage=stores.usage,
-        idempotency=stores.idempotency,
-        state=stores.state,
-        clock=clock,
-    )
-    state = StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock)
-    usage = UsageService(stores.usage, stores.state, clock)
+    services = Services.build(settings, stores, embedder, clock)
+    accounts, erasure, semantic = services.accounts, services.erasure, services.semantic
+    state, usage = services.state, services.usage
     return [
         ("/v1/health", HealthResource(stores, __version__)),
         ("/v1/usage", UsageResource(usage)),
@@ -117,6 +116,11 @@ def build_routes(
         ("/v1/state/{agent_id}", AgentStateResource(state, body)),
         ("/v1/state/{agent_id}/sessions", SessionsResource(state)),
         ("/v1/state/{agent_id}/{session_id}", SessionStateResource(state)),
+        ("/v1/memory/semantic", SemanticCollectionResource(semantic, body)),
+        ("/v1/memory/semantic/batch", SemanticBatchResource(semantic, body)),
+        ("/v1/memory/semantic/search", SemanticSearchResource(semantic, body)),
+        ("/v1/memory/semantic/{memory_id}", SemanticItemResource(semantic, body)),
+        ("/v1/embeddings", EmbeddingsResource(semantic, embedder.name, body)),
         ("/v1/memory/{agent_id}", AgentMemoryResource(erasure)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),
         ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),
@@ -131,6 +135,7 @@ def create_app(
     stores: Stores | None = None,
     *,
     clock: Callable[[], float] = time.time,
+    embedder: Embedder | None = None,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """Build the WSGI application.
 
@@ -141,9 +146,19 @@ def create_app(
         settings: Configuration; read from the environment when omitted.
         stores: Stores to use; built from the settings' URLs when omitted.
         clock: Source of the current time (seconds since the epoch).
+        embedder: The text embedder; built from the settings when omitted.
+
+    Raises:
+        ValueError: If the embedder's dimension differs from the semantic store's.
     """
     settings = settings or Settings()
-    stores = stores or open_stores(settings)
+    embedder = embedder or build_embedder(settings)
+    stores = stores or open_stores(settings, dimension=embedder.dimension)
+    if stores.semantic.dimension != embedder.dimension:
+        raise ValueError(
+            f"the embedder makes {embedder.dimension}-d vectors; the semantic store holds "
+            f"{stores.semantic.dimension}-d"
+        )
     authenticator = Authenticator(stores.accounts, settings.tiers)
     middleware: list[Any] = [
         EnvelopeMiddleware(),
@@ -161,7 +176,7 @@ def create_app(
     app.add_error_handler(Exception, _handle_unexpected)
     app.add_error_handler(falcon.HTTPError, _handle_http_error)
     app.add_error_handler(MnemoraServerError, _handle_mnemora_error)
-    routes = build_routes(settings, stores, clock)
+    routes = build_routes(settings, stores, embedder, clock)
     for path, resource in routes:
         app.add_route(path, resource)
     app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))

@@ -18,32 +18,23 @@ def _settings() -> Settings:
 
 
 def _context() -> tuple[Settings, Any]:
+    from mnemora_server.embeddings.registry import build_embedder
     from mnemora_server.stores.registry import open_stores
 
     settings = _settings()
-    stores = open_stores(settings)
+    stores = open_stores(settings, dimension=build_embedder(settings).dimension)
     stores.setup()
     return settings, stores
 
 
-def _services() -> tuple[Any, Any, Any]:
+def _services() -> Any:
     import time
 
-    from mnemora_server.services.accounts import AccountService
-    from mnemora_server.services.erasure import ErasureService
-    from mnemora_server.services.usage import UsageService
+    from mnemora_server.embeddings.registry import build_embedder
+    from mnemora_server.services.registry import Services
 
     settings, stores = _context()
-    accounts = AccountService(stores.accounts, settings.tiers, time.time)
-    erasure = ErasureService(
-        accounts=stores.accounts,
-        usage=stores.usage,
-        idempotency=stores.idempotency,
-        state=stores.state,
-        clock=time.time,
-    )
-    usage = UsageService(stores.usage, stores.state, time.time)
-    return accounts, erasure, usage
+    return Services.build(settings, stores, build_embedder(settings), time.time)
 
 
 def _print(value: Any) -> None:
@@ -79,7 +70,8 @@ def cmd_tenants(args: argparse.Namespace) -> int:
     """Create, list, show or delete tenants."""
     from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut, TenantOut
 
-    accounts, erasure, _ = _services()
+    services = _services()
+    accounts, erasure = services.accounts, services.erasure
     if args.action == "create":
         if args.if_missing and _exists(accounts, args.tenant_id):
             print(
@@ -125,7 +117,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut
     from mnemora_server.schemas.common import parse_time
 
-    accounts, _, _ = _services()
+    accounts = _services().accounts
     if args.action == "create":
         expires = parse_time(args.expires_at) if args.expires_at else None
         issued = accounts.create_key(args.tenant_id, scope=args.scope, expires_at=expires)
@@ -142,7 +134,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_usage(args: argparse.Namespace) -> int:
     """Show a tenant's usage."""
-    accounts, _, usage = _services()
+    services = _services()
+    accounts, usage = services.accounts, services.usage
     tenant = accounts.get_tenant(args.tenant_id)
     _print(usage.report(tenant.tenant_id, tenant.tier, accounts.limits_of(tenant)))
     return 0

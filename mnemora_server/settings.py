@@ -22,6 +22,7 @@ class Settings(BaseSettings):
         admin_token: Token guarding the admin API; without it the admin routes answer 404.
         accounts_url: Store URL for tenants, keys, usage counters and idempotency records.
         state_url: Store URL for working memory.
+        vector_url: Store URL for semantic memory.
         tiers: Limits per tier name.
         max_body_bytes: Largest request body accepted (413 above).
         max_state_bytes: Largest serialised working-memory document (413 above).
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
         idempotency_lock_seconds: How long an unfinished request holds its key.
         sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
             writer before the request fails with 503.
+        embedder: ``local`` (ONNX in process, default) or ``hash`` (tests only).
+        embedding_model: Model name of the local embedder.
+        embedding_model_path: A local copy of the model; nothing is downloaded when set.
+        embedding_dimension: Dimension for the ``hash`` embedder.
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -37,16 +42,25 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     accounts_url: str | None = None
     state_url: str | None = None
+    vector_url: str | None = None
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     max_body_bytes: int = 1_048_576
     max_state_bytes: int = 400 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_lock_seconds: int = 60
     sqlite_busy_timeout_seconds: float = 10.0
+    embedder: str = "local"
+    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    embedding_model_path: Path | None = None
+    embedding_dimension: int | None = None
 
     def resolved_accounts_url(self) -> str:
         """The accounts store URL, defaulting to a SQLite file in the data directory."""
         return self.accounts_url or f"sqlite:///{self.data_dir.resolve() / 'accounts.db'}"
+
+    def resolved_vector_url(self) -> str:
+        """The semantic-memory store URL, defaulting to a SQLite file in the data directory."""
+        return self.vector_url or f"sqlite:///{self.data_dir.resolve() / 'semantic.db'}"
 
     def resolved_state_url(self) -> str:
         """The working-memory store URL, defaulting to a SQLite file in the data directory."""

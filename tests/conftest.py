@@ -17,10 +17,20 @@ import httpx
 import pytest
 
 from mnemora_server.app import create_app
+from mnemora_server.embeddings.base import Embedder
+from mnemora_server.embeddings.local import FastEmbedEmbedder
 from mnemora_server.settings import Settings
 from mnemora_server.stores.registry import Stores, open_stores
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_PATH = Path(
+    os.environ.get("MNEMORA_EMBEDDING_MODEL_PATH")
+    or ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2"
+).resolve()
+# Servers started by the tests load the same local copy; nothing is downloaded.
+os.environ["MNEMORA_EMBEDDING_MODEL_PATH"] = str(MODEL_PATH)
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 class Clock:
@@ -82,9 +92,17 @@ def settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
 
 
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real default model, loaded once for the whole run."""
+    if not (MODEL_PATH / "model.onnx").exists():
+        pytest.fail(f"the embedding model is missing at {MODEL_PATH}")
+    return FastEmbedEmbedder(model_path=MODEL_PATH)
+
+
 @pytest.fixture
-def stores(settings: Settings) -> Iterator[Stores]:
-    built = open_stores(settings)
+def stores(settings: Settings, embedder: Embedder) -> Iterator[Stores]:
+    built = open_stores(settings, dimension=embedder.dimension)
     built.setup()
     yield built
     built.close()
@@ -96,8 +114,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def api(settings: Settings, stores: Stores, clock: Clock) -> Api:
-    return Api(falcon.testing.TestClient(create_app(settings, stores, clock=clock)))
+def api(settings: Settings, stores: Stores, clock: Clock, embedder: Embedder) -> Api:
+    app = create_app(settings, stores, clock=clock, embedder=embedder)
+    return Api(falcon.testing.TestClient(app))
 
 
 # -- live servers ------------------------------------------------------------------------------

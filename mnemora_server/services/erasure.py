@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from mnemora_server.errors import NotFoundError
-from mnemora_server.stores.base import AccountStore, IdempotencyStore, StateStore, UsageStore
+from mnemora_server.stores.base import AccountStore, IdempotencyStore, UsageStore
+
+#: The memory types a purge reports, in order, with their 0.1.x flat count names.
+MEMORY_TYPES = (
+    ("state", "state_deleted"),
+    ("semantic", "semantic_deleted"),
+    ("episodic", "episodes_deleted"),
+    ("procedural", "procedural_deleted"),
+)
+
+
+class ErasableStore(Protocol):
+    """A store that can erase an agent or a tenant completely."""
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Remove every byte of the agent; return records removed."""
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Remove every byte of the tenant; return records removed."""
 
 
 class ErasureService:
@@ -14,6 +32,13 @@ class ErasureService:
 
     Each step is an idempotent delete, so a purge interrupted at any point completes when it
     is run again; for a tenant the keys are revoked first, so nothing new arrives meanwhile.
+
+    Args:
+        accounts: Tenants and keys.
+        usage: Usage counters (erased with the tenant).
+        idempotency: Remembered answers (erased with the agent or tenant).
+        memory: The store of each memory type, by the names of :data:`MEMORY_TYPES`.
+        clock: Time source.
     """
 
     def __init__(
@@ -22,28 +47,28 @@ class ErasureService:
         accounts: AccountStore,
         usage: UsageStore,
         idempotency: IdempotencyStore,
-        state: StateStore,
+        memory: dict[str, ErasableStore],
         clock: Callable[[], float],
     ) -> None:
         self._accounts = accounts
         self._usage = usage
         self._idempotency = idempotency
-        self._state = state
+        self._memory = memory
         self._clock = clock
+
+    def _counts(self, purge: Callable[[ErasableStore], int]) -> dict[str, int]:
+        counts = {name: 0 for name, _ in MEMORY_TYPES}
+        counts["cold_objects"] = 0
+        for name, store in self._memory.items():
+            counts[name] += purge(store)
+        return counts
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, Any]:
         """Delete everything of one agent; answer with counts per memory type."""
-        state = self._state.purge_agent(tenant_id, agent_id)
+        deleted = self._counts(lambda store: store.purge_agent(tenant_id, agent_id))
         self._idempotency.purge_agent(tenant_id, agent_id)
-        deleted = {"state": state, "semantic": 0, "episodic": 0, "procedural": 0, "cold_objects": 0}
-        return {
-            "agent_id": agent_id,
-            "deleted": deleted,
-            "state_deleted": state,
-            "semantic_deleted": 0,
-            "episodes_deleted": 0,
-            "procedural_deleted": 0,
-        }
+        flat = {flat_name: deleted[name] for name, flat_name in MEMORY_TYPES}
+        return {"agent_id": agent_id, "deleted": deleted, **flat}
 
     def delete_tenant(self, tenant_id: str) -> dict[str, Any]:
         """Revoke every key of a tenant, erase all its data, then the tenant itself.
@@ -54,18 +79,8 @@ class ErasureService:
         if self._accounts.get_tenant(tenant_id) is None:
             raise NotFoundError(f"no tenant {tenant_id!r}")
         keys_revoked = self._accounts.revoke_tenant_keys(tenant_id, self._clock())
-        state = self._state.purge_tenant(tenant_id)
+        deleted = self._counts(lambda store: store.purge_tenant(tenant_id))
         self._idempotency.purge_tenant(tenant_id)
         self._usage.purge_tenant(tenant_id)
         self._accounts.delete_tenant(tenant_id)
-        return {
-            "tenant_id": tenant_id,
-            "keys_revoked": keys_revoked,
-            "deleted": {
-                "state": state,
-                "semantic": 0,
-                "episodic": 0,
-                "procedural": 0,
-                "cold_objects": 0,
-            },
-        }
+        return {"tenant_id": tenant_id, "keys_revoked": keys_revoked, "deleted": deleted}

@@ -6,16 +6,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mnemora_server.stores.base import StateStore, UsageStore
+from mnemora_server.stores.base import SemanticStore, StateStore, UsageStore
 from mnemora_server.tiers import TierLimits
 
 
 class UsageService:
     """Assembles exact usage figures of one tenant from the usage counters and the stores."""
 
-    def __init__(self, usage: UsageStore, state: StateStore, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        usage: UsageStore,
+        state: StateStore,
+        semantic: SemanticStore,
+        clock: Callable[[], float],
+    ) -> None:
         self._usage = usage
         self._state = state
+        self._semantic = semantic
         self._clock = clock
 
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
@@ -23,7 +30,8 @@ class UsageService:
         now = self._clock()
         counters = self._usage.counters(tenant_id, now)
         state = self._state.stats(tenant_id, now)
-        storage_bytes = state.bytes
+        semantic = self._semantic.totals(tenant_id)
+        storage_bytes = state.bytes + semantic.bytes
         return {
             "tenant_id": tenant_id,
             "tier": tier,
@@ -33,10 +41,11 @@ class UsageService:
             "rate_limited_month": counters.rejected_month,
             "embeddings_generated_today": counters.embeddings_today,
             "embeddings_generated_month": counters.embeddings_month,
-            "vectors_stored": 0,
+            "vectors_stored": semantic.vectors,
+            "memories_stored": semantic.records,
             "storage_bytes": storage_bytes,
-            "storage": {"state_bytes": state.bytes},
-            "agents_count": state.agents,
+            "storage": {"state_bytes": state.bytes, "semantic_bytes": semantic.bytes},
+            "agents_count": max(state.agents, semantic.agents),
             "sessions_count": state.sessions,
             "limits": {
                 "calls_per_day": limits.calls_per_day,

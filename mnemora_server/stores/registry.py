@@ -7,9 +7,17 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
-from mnemora_server.stores.base import AccountStore, IdempotencyStore, StateStore, Store, UsageStore
+from mnemora_server.stores.base import (
+    AccountStore,
+    IdempotencyStore,
+    SemanticStore,
+    StateStore,
+    Store,
+    UsageStore,
+)
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
+from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
 
 
@@ -25,11 +33,12 @@ class Stores:
     usage: UsageStore
     idempotency: IdempotencyStore
     state: StateStore
+    semantic: SemanticStore
 
     def distinct(self) -> list[Store]:
         """Each underlying store once, in a stable order."""
         seen: list[Store] = []
-        for store in (self.accounts, self.usage, self.idempotency, self.state):
+        for store in (self.accounts, self.usage, self.idempotency, self.state, self.semantic):
             if not any(store is other for other in seen):
                 seen.append(store)
         return seen
@@ -49,8 +58,12 @@ class UnsupportedStoreURLError(ValueError):
     """A store URL names a scheme this build cannot serve."""
 
 
-def open_stores(settings: Settings) -> Stores:
+def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
     """Create (without connecting) the stores named by ``settings``.
+
+    Args:
+        settings: The configuration.
+        dimension: The embedder's vector dimension, for the semantic store.
 
     Raises:
         UnsupportedStoreURLError: If a URL's scheme is not supported for its store.
@@ -66,6 +79,11 @@ def open_stores(settings: Settings) -> Stores:
         usage=accounts_store,
         idempotency=accounts_store,
         state=SqliteStateStore(_sqlite_only(state_url, "MNEMORA_STATE_URL"), busy_timeout=wait),
+        semantic=SqliteSemanticStore(
+            _sqlite_only(settings.resolved_vector_url(), "MNEMORA_VECTOR_URL"),
+            dimension=dimension,
+            busy_timeout=wait,
+        ),
     )
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from mnemora_server.app import build_routes
+from mnemora_server.embeddings.base import Embedder
 from mnemora_server.settings import Settings
 from mnemora_server.stores.registry import Stores
 from tests.conftest import Api
 
 
-def test_every_responder_is_documented(api: Api, settings: Settings, stores: Stores) -> None:
+def test_every_responder_is_documented(
+    api: Api, settings: Settings, stores: Stores, embedder: Embedder
+) -> None:
     doc = api.client.simulate_get("/v1/openapi.json").json
     assert doc["openapi"].startswith("3.1")
-    for path, resource in build_routes(settings, stores, lambda: 0.0):
+    for path, resource in build_routes(settings, stores, embedder, lambda: 0.0):
         for method in ("get", "post", "put", "patch", "delete"):
             if hasattr(resource, "on_" + method):
                 assert method in doc["paths"].get(path, {}), f"{method.upper()} {path}"

@@ -1,0 +1,1 @@
+"""Text embedders behind one protocol: local ONNX (default), hash (tests), remote (later)."""

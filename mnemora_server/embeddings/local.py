@@ -1,0 +1,77 @@
+"""The default embedder: all-MiniLM-L6-v2 as ONNX through fastembed, in process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mnemora_server.embeddings.base import Vectors, normalise
+from mnemora_server.errors import UnavailableError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class FastEmbedEmbedder:
+    """Local ONNX embeddings (384 dimensions for the default model).
+
+    The model is loaded on first use, never in the constructor. With ``model_path`` it is read
+    from that directory and nothing is downloaded; without it fastembed fetches the model once.
+
+    Args:
+        model: The fastembed model name.
+        model_path: A local copy of the model (``MNEMORA_EMBEDDING_MODEL_PATH``).
+        dimension: The model's output dimension.
+        batch_size: Texts per ONNX run.
+        threads: ONNX intra-op threads (``None``: onnxruntime's default).
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        model_path: Path | None = None,
+        *,
+        dimension: int = 384,
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> None:
+        self.name = model
+        self.dimension = dimension
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from fastembed import TextEmbedding
+
+                kwargs: dict[str, Any] = {"threads": self._threads}
+                if self._model_path is not None:
+                    if not (self._model_path / "model.onnx").exists():
+                        raise UnavailableError(
+                            f"no model.onnx in MNEMORA_EMBEDDING_MODEL_PATH={self._model_path}"
+                        )
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    kwargs["specific_model_path"] = str(self._model_path)
+                try:
+                    self._model = TextEmbedding(self.name, **kwargs)
+                except Exception as exc:  # fastembed raises plain exceptions on load failure
+                    raise UnavailableError(
+                        f"the embedding model could not be loaded: {exc}"
+                    ) from exc
+            return self._model
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed ``texts``; shape ``(len(texts), dimension)``, rows of unit length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
+        vectors = np.stack(list(model.embed(list(texts), batch_size=self._batch_size)))
+        return normalise(vectors)

@@ -1,0 +1,22 @@
+"""Build the embedder named by the settings."""
+
+from __future__ import annotations
+
+from mnemora_server.embeddings.base import Embedder
+from mnemora_server.embeddings.hashing import HashEmbedder
+from mnemora_server.embeddings.local import FastEmbedEmbedder
+from mnemora_server.settings import Settings
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedder (``MNEMORA_EMBEDDER``: ``local`` by default, or ``hash``).
+
+    Raises:
+        ValueError: For an unknown or not yet supported embedder.
+    """
+    kind = settings.embedder
+    if kind == "local":
+        return FastEmbedEmbedder(settings.embedding_model, settings.embedding_model_path)
+    if kind == "hash":
+        return HashEmbedder(settings.embedding_dimension or 384)
+    raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported by this build")

@@ -1,0 +1,159 @@
+"""Bodies of the semantic-memory routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mnemora_server.identifiers import AgentId, Identifier
+from mnemora_server.schemas.common import PageQuery, RequestModel, iso_time
+from mnemora_server.services.semantic import ScoredMemory
+from mnemora_server.stores.base import SemanticRecord
+
+Content = Annotated[str, Field(min_length=1, max_length=200_000)]
+Embedding = Annotated[list[float], Field(min_length=1, max_length=4096)]
+
+
+class MemoryItem(RequestModel):
+    """One memory of a batch."""
+
+    content: Content
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    id: Identifier | None = Field(default=None, description="Client id: writes upsert it.")
+    dedup: bool = Field(default=True, description="Merge near-duplicates (cosine > 0.95).")
+    embedding: Embedding | None = Field(
+        default=None, description="A vector of the server's dimension, instead of embedding."
+    )
+
+
+class MemoryWrite(MemoryItem):
+    """``POST /v1/memory/semantic``."""
+
+    agent_id: AgentId
+    namespace: Identifier = "default"
+
+
+class MemoryBatch(RequestModel):
+    """``POST /v1/memory/semantic/batch``: stored atomically, all or none."""
+
+    agent_id: AgentId
+    namespace: Identifier = "default"
+    items: list[MemoryItem] = Field(min_length=1, max_length=500)
+
+
+class MemoryPatch(RequestModel):
+    """``PATCH /v1/memory/semantic/{id}``: new content is re-embedded; metadata is replaced."""
+
+    content: Content | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class MemorySearch(RequestModel):
+    """``POST /v1/memory/semantic/search``."""
+
+    query: Annotated[str, Field(min_length=1, max_length=10_000)]
+    agent_id: AgentId | None = Field(default=None, description="Absent: the whole tenant.")
+    namespace: Identifier | None = None
+    top_k: int = Field(default=10, ge=1, le=100)
+    threshold: float = Field(default=0.1, ge=-1.0, le=1.0)
+    metadata_filter: dict[str, Any] | None = Field(
+        default=None,
+        description='{"k": v} and $eq $ne $gt $gte $lt $lte $in $nin $exists, $and $or',
+    )
+    filter: dict[str, Any] | None = Field(default=None, description="Alias of metadata_filter.")
+    mode: Literal["hybrid", "vector", "keyword"] = "hybrid"
+
+
+class MemoryListQuery(PageQuery):
+    """Query of ``GET /v1/memory/semantic``."""
+
+    agent_id: AgentId | None = None
+    namespace: Identifier | None = None
+
+
+class MemoryOut(BaseModel):
+    """A semantic memory. ``metadata`` is exactly what was stored; the server's own fields
+    (scores, chunk links, timestamps, dedup flag) live beside it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    agent_id: str
+    namespace: str
+    content: str
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+    parent_id: str | None = None
+    chunk_index: int | None = None
+    chunk_count: int | None = None
+    deduplicated: bool = False
+    similarity_score: float | None = None
+    score: float | None = None
+    matched: list[str] | None = None
+
+    @classmethod
+    def of(cls, record: SemanticRecord, **extra: Any) -> MemoryOut:
+        """Build from a store record plus server fields."""
+        return cls(
+            id=record.id,
+            agent_id=record.agent_id,
+            namespace=record.namespace,
+            content=record.content,
+            metadata=record.metadata,
+            created_at=iso_time(record.created_at) or "",
+            updated_at=iso_time(record.updated_at) or "",
+            parent_id=record.parent_id,
+            chunk_index=record.chunk_index,
+            chunk_count=record.chunk_count,
+            **extra,
+        )
+
+    @classmethod
+    def scored(cls, hit: ScoredMemory) -> MemoryOut:
+        """Build from a search hit."""
+        similarity = None if hit.similarity is None else round(hit.similarity, 6)
+        return cls.of(
+            hit.record, similarity_score=similarity, score=hit.score, matched=list(hit.matched)
+        )
+
+
+class MemoryBatchOut(BaseModel):
+    """The stored batch, in request order."""
+
+    memories: list[MemoryOut]
+    count: int
+
+
+class MemoryList(BaseModel):
+    """A page of memories."""
+
+    memories: list[MemoryOut]
+    count: int
+    next_cursor: str | None
+
+
+class SearchOut(BaseModel):
+    """Search results, best first."""
+
+    results: list[MemoryOut]
+    count: int
+    mode: str
+
+
+class EmbeddingsRequest(RequestModel):
+    """``POST /v1/embeddings``."""
+
+    input: list[Annotated[str, Field(min_length=1, max_length=20_000)]] = Field(
+        min_length=1, max_length=256
+    )
+
+
+class EmbeddingsOut(BaseModel):
+    """Vectors in input order."""
+
+    model: str
+    dimension: int
+    embeddings: list[list[float]]
+    count: int

@@ -1,0 +1,45 @@
+"""Every service, wired once over the stores: shared by the HTTP app and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mnemora_server.embeddings.base import Embedder
+from mnemora_server.services.accounts import AccountService
+from mnemora_server.services.erasure import ErasureService
+from mnemora_server.services.semantic import SemanticMemoryService
+from mnemora_server.services.state import StateService
+from mnemora_server.services.usage import UsageService
+from mnemora_server.settings import Settings
+from mnemora_server.stores.registry import Stores
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain services of one server process."""
+
+    accounts: AccountService
+    erasure: ErasureService
+    state: StateService
+    semantic: SemanticMemoryService
+    usage: UsageService
+
+    @classmethod
+    def build(
+        cls, settings: Settings, stores: Stores, embedder: Embedder, clock: Callable[[], float]
+    ) -> Services:
+        """Wire every service over ``stores``."""
+        return cls(
+            accounts=AccountService(stores.accounts, settings.tiers, clock),
+            erasure=ErasureService(
+                accounts=stores.accounts,
+                usage=stores.usage,
+                idempotency=stores.idempotency,
+                memory={"state": stores.state, "semantic": stores.semantic},
+                clock=clock,
+            ),
+            state=StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock),
+            semantic=SemanticMemoryService(stores.semantic, embedder, stores.usage, clock),
+            usage=UsageService(stores.usage, stores.state, stores.semantic, clock),
+        )

@@ -1,0 +1,341 @@
+"""Semantic memory: embedding, de-duplication, chunking and hybrid search."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from mnemora_server.embeddings.base import Embedder, normalise
+from mnemora_server.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from mnemora_server.services.chunking import chunk_text
+from mnemora_server.services.cursors import decode_cursor, encode_cursor
+from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.stores.base import (
+    SemanticDraft,
+    SemanticHit,
+    SemanticRecord,
+    SemanticStore,
+    SemanticWrite,
+    UsageStore,
+)
+from mnemora_server.tiers import TierLimits
+
+SearchMode = Literal["hybrid", "vector", "keyword"]
+
+DEDUP_THRESHOLD = 0.95
+CHUNK_OVER = 2000
+CHUNK_SIZE = 1000
+CHUNK_OVERLAP = 200
+MAX_CONTENT_CHARS = 200_000
+MAX_METADATA_BYTES = 16 * 1024
+_RRF_K = 60
+_ROUTE_WORDS = frozenset({"search", "batch"})
+
+
+@dataclass(frozen=True)
+class MemoryInput:
+    """One memory to store, as the client sent it.
+
+    Attributes:
+        content: The text.
+        metadata: User metadata (stored exactly).
+        id: Client id (upsert) or ``None``.
+        dedup: Merge near-duplicates (default) or not.
+        embedding: A client vector of the server's dimension, or ``None``.
+    """
+
+    content: str
+    metadata: dict[str, Any]
+    id: str | None = None
+    dedup: bool = True
+    embedding: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class ScoredMemory:
+    """A search result with its scores.
+
+    Attributes:
+        record: The memory (or chunk).
+        similarity: Cosine similarity to the query, when known.
+        score: The fused ranking score (higher first).
+        matched: How it matched: ``vector``, ``keyword`` or both.
+    """
+
+    record: SemanticRecord
+    similarity: float | None
+    score: float
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemoryPage:
+    """A page of memories and the cursor to the next one."""
+
+    records: list[SemanticRecord]
+    next_cursor: str | None
+
+
+class SemanticMemoryService:
+    """The rules of semantic memory over any :class:`SemanticStore`."""
+
+    def __init__(
+        self,
+        store: SemanticStore,
+        embedder: Embedder,
+        usage: UsageStore,
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._usage = usage
+        self._clock = clock
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def store(
+        self,
+        tenant_id: str,
+        limits: TierLimits,
+        agent_id: str,
+        namespace: str,
+        items: list[MemoryInput],
+    ) -> list[SemanticWrite]:
+        """Embed and store memories atomically (all or none)."""
+        drafts = self._drafts(tenant_id, agent_id, namespace, items)
+        return self._store.write(
+            tenant_id,
+            drafts,
+            self._clock(),
+            dedup_threshold=DEDUP_THRESHOLD,
+            max_vectors=limits.max_vectors,
+        )
+
+    def _drafts(
+        self, tenant_id: str, agent_id: str, namespace: str, items: list[MemoryInput]
+    ) -> list[SemanticDraft]:
+        texts: list[str] = []
+        plans: list[tuple[MemoryInput, list[str]]] = []
+        for item in items:
+            if item.id in _ROUTE_WORDS:
+                raise ValidationError(f"id {item.id!r} is reserved")
+            _check_content(item.content)
+            _check_metadata(item.metadata)
+            pieces = (
+                chunk_text(item.content, size=CHUNK_SIZE, overlap=CHUNK_OVERLAP)
+                if len(item.content) > CHUNK_OVER
+                else []
+            )
+            plans.append((item, pieces))
+            if item.embedding is None:
+                texts.extend(pieces or [item.content])
+        vectors = iter(self.embed(tenant_id, texts))
+        drafts = []
+        for item, pieces in plans:
+            if item.embedding is not None:
+                if pieces:
+                    raise ValidationError(
+                        "a client embedding is only accepted for content of at most "
+                        f"{CHUNK_OVER} characters (longer content is chunked)"
+                    )
+                embedding = self._client_vector(item.embedding)
+                chunks: tuple[tuple[str, Any], ...] = ()
+            elif pieces:
+                embedding = None
+                chunks = tuple((piece, next(vectors)) for piece in pieces)
+            else:
+                embedding, chunks = next(vectors), ()
+            drafts.append(
+                SemanticDraft(
+                    agent_id=agent_id,
+                    namespace=namespace,
+                    content=item.content,
+                    metadata=item.metadata,
+                    embedding=embedding,
+                    chunks=chunks,
+                    id=item.id,
+                    dedup=item.dedup,
+                )
+            )
+        return drafts
+
+    def embed(self, tenant_id: str, texts: list[str]) -> np.ndarray[Any, Any]:
+        """Embed texts with the server's model and count them for the tenant."""
+        if not texts:
+            return np.zeros((0, self._embedder.dimension), dtype=np.float32)
+        vectors: np.ndarray[Any, Any] = self._embedder.embed(texts)
+        self._usage.add(tenant_id, "embeddings", len(texts), self._clock())
+        return vectors
+
+    def _client_vector(self, values: Sequence[float]) -> np.ndarray[Any, Any]:
+        if len(values) != self._embedder.dimension:
+            raise ValidationError(
+                f"embedding has {len(values)} dimensions; this server uses "
+                f"{self._embedder.dimension}",
+                details={"expected": self._embedder.dimension, "got": len(values)},
+            )
+        vector: np.ndarray[Any, Any] = normalise(np.asarray([values], dtype=np.float32))[0]
+        if not np.isfinite(vector).all() or not vector.any():
+            raise ValidationError("embedding must be finite and not all zero")
+        return vector
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, record_id: str) -> SemanticRecord:
+        """A live memory of the tenant (404 for anything else, another tenant's ids included)."""
+        record = self._store.get(tenant_id, record_id)
+        if record is None:
+            raise NotFoundError(f"no memory {record_id!r}")
+        return record
+
+    def list_memories(
+        self,
+        tenant_id: str,
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> MemoryPage:
+        """A page of live memories in insertion order."""
+        position = decode_cursor(cursor, kind="semantic")
+        after = int(position["after"]) if position else None
+        rows = self._store.list_memories(
+            tenant_id, agent_id=agent_id, namespace=namespace, limit=limit + 1, after=after
+        )
+        page = rows[:limit]
+        more = len(rows) > limit
+        next_cursor = encode_cursor({"k": "semantic", "after": page[-1][1]}) if more else None
+        return MemoryPage([record for record, _ in page], next_cursor)
+
+    def update(
+        self,
+        tenant_id: str,
+        record_id: str,
+        *,
+        content: str | None,
+        metadata: dict[str, Any] | None,
+    ) -> SemanticRecord:
+        """Change content (re-embedded) and/or metadata (replaced) of a live memory."""
+        current = self.get(tenant_id, record_id)
+        if metadata is not None:
+            _check_metadata(metadata)
+        embedding: Any = None
+        chunks: tuple[tuple[str, Any], ...] = ()
+        if content is not None and content != current.content:
+            _check_content(content)
+            if len(content) > CHUNK_OVER:
+                pieces = chunk_text(content, size=CHUNK_SIZE, overlap=CHUNK_OVERLAP)
+                chunks = tuple(zip(pieces, self.embed(tenant_id, pieces), strict=True))
+            else:
+                embedding = self.embed(tenant_id, [content])[0]
+        else:
+            content = None
+        record = self._store.update(
+            tenant_id,
+            record_id,
+            self._clock(),
+            metadata=metadata,
+            content=content,
+            embedding=embedding,
+            chunks=chunks,
+        )
+        if record is None:
+            raise NotFoundError(f"no memory {record_id!r}")
+        return record
+
+    def delete(self, tenant_id: str, record_id: str) -> None:
+        """Soft-delete a memory: hidden from reads and search until purged."""
+        if not self._store.soft_delete(tenant_id, record_id, self._clock()):
+            raise NotFoundError(f"no memory {record_id!r}")
+
+    def search(
+        self,
+        tenant_id: str,
+        query: str,
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+        metadata_filter: dict[str, Any] | None,
+        top_k: int,
+        threshold: float,
+        mode: SearchMode,
+    ) -> list[ScoredMemory]:
+        """Search the tenant's memories by meaning, by keywords, or both (fused by rank)."""
+        matcher = MetadataFilter(metadata_filter)
+        matches = None if matcher.empty else matcher.matches
+        vector_hits: list[SemanticHit] = []
+        keyword_hits: list[SemanticHit] = []
+        pool = top_k if mode != "hybrid" else max(top_k * 3, 20)
+        if mode in ("vector", "hybrid"):
+            vector = self.embed(tenant_id, [query])[0]
+            vector_hits = self._store.search_vector(
+                tenant_id,
+                vector,
+                agent_id=agent_id,
+                namespace=namespace,
+                matches=matches,
+                limit=pool,
+                threshold=threshold,
+            )
+        if mode in ("keyword", "hybrid"):
+            keyword_hits = self._store.search_keyword(
+                tenant_id,
+                query,
+                agent_id=agent_id,
+                namespace=namespace,
+                matches=matches,
+                limit=pool,
+            )
+        return _fuse(vector_hits, keyword_hits, top_k)
+
+
+def _fuse(
+    vector_hits: list[SemanticHit], keyword_hits: list[SemanticHit], top_k: int
+) -> list[ScoredMemory]:
+    """Reciprocal-rank fusion; with one list, its own order and scores are kept."""
+    if not keyword_hits:
+        return [
+            ScoredMemory(h.record, h.similarity, h.similarity or 0.0, ("vector",))
+            for h in vector_hits[:top_k]
+        ]
+    if not vector_hits:
+        return [
+            ScoredMemory(h.record, None, h.keyword_score or 0.0, ("keyword",))
+            for h in keyword_hits[:top_k]
+        ]
+    fused: dict[str, dict[str, Any]] = {}
+    for kind, hits in (("vector", vector_hits), ("keyword", keyword_hits)):
+        for rank, hit in enumerate(hits):
+            entry = fused.setdefault(
+                hit.record.id,
+                {"record": hit.record, "similarity": None, "score": 0.0, "matched": []},
+            )
+            entry["score"] += 1.0 / (_RRF_K + rank + 1)
+            entry["matched"].append(kind)
+            if hit.similarity is not None:
+                entry["similarity"] = hit.similarity
+    ranked = sorted(fused.values(), key=lambda e: e["score"], reverse=True)[:top_k]
+    return [
+        ScoredMemory(e["record"], e["similarity"], round(e["score"], 6), tuple(e["matched"]))
+        for e in ranked
+    ]
+
+
+def _check_content(content: str) -> None:
+    if not content.strip():
+        raise ValidationError("content must not be empty")
+    if len(content) > MAX_CONTENT_CHARS:
+        raise PayloadTooLargeError(
+            f"content has {len(content)} characters; the limit is {MAX_CONTENT_CHARS}"
+        )
+
+
+def _check_metadata(metadata: dict[str, Any]) -> None:
+    size = len(json.dumps(metadata))
+    if size > MAX_METADATA_BYTES:
+        raise PayloadTooLargeError(f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}")
