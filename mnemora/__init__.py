@@ -32,8 +32,10 @@ from mnemora.errors import (
     MnemoraValidationError,
 )
 from mnemora.models import (
+    EmbeddingsResponse,
     HealthResponse,
     PurgeResponse,
+    SemanticResponse,
     SessionPage,
     StateResponse,
     UsageResponse,
@@ -41,6 +43,7 @@ from mnemora.models import (
 from mnemora.sync_client import MnemoraSync
 
 __all__ = [
+    "EmbeddingsResponse",
     "HealthResponse",
     "MnemoraAuthError",
     "MnemoraClient",
@@ -59,6 +62,7 @@ __all__ = [
     "MnemoraUnavailableError",
     "MnemoraValidationError",
     "PurgeResponse",
+    "SemanticResponse",
     "SessionPage",
     "StateResponse",
     "UsageResponse",

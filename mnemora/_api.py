@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from urllib.parse import quote
 
 from mnemora._core import Call, Plan
 from mnemora._transport import AsyncTransport, SyncTransport
-from mnemora.models import HealthResponse, PurgeResponse, SessionPage, StateResponse, UsageResponse
+from mnemora.models import (
+    EmbeddingsResponse,
+    HealthResponse,
+    PurgeResponse,
+    SemanticResponse,
+    SessionPage,
+    StateResponse,
+    UsageResponse,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
+Page = tuple[list[T], str | None]
 
 
 class api_method(Generic[P, R]):
@@ -66,6 +76,71 @@ class api_method(Generic[P, R]):
 
     def _finish(self, bound: Callable[..., Any]) -> Callable[..., Any]:
         functools.update_wrapper(bound, self._plan)
+        del bound.__wrapped__  # type: ignore[attr-defined]
+        bound.__signature__ = self._signature  # type: ignore[attr-defined]
+        return bound
+
+
+class api_pages(Generic[P, T]):
+    """Descriptor turning a one-page plan into an iterator over every item of every page.
+
+    The plan takes ``cursor`` and returns ``(items, next_cursor)``. Bound to
+    :class:`~mnemora.MnemoraSync` it is a generator; bound to :class:`~mnemora.MnemoraClient`
+    an async generator. Pages are fetched as the iteration reaches them.
+    """
+
+    def __init__(self, page: Callable[..., Plan[Page[T]]]) -> None:
+        self._page = page
+        functools.update_wrapper(self, page)  # type: ignore[arg-type]
+        signature = inspect.signature(page)
+        params = [p for name, p in signature.parameters.items() if name not in ("self", "cursor")]
+        self._signature = signature.replace(
+            parameters=params, return_annotation=inspect.Signature.empty
+        )
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> api_pages[P, T]: ...
+
+    @overload
+    def __get__(self, obj: SyncTransport, owner: type) -> Callable[P, Iterator[T]]: ...
+
+    @overload
+    def __get__(self, obj: AsyncTransport, owner: type) -> Callable[P, AsyncIterator[T]]: ...
+
+    def __get__(self, obj: object, owner: type) -> Any:
+        if obj is None:
+            return self
+        page = self._page
+        if isinstance(obj, AsyncTransport):
+            transport_async = obj
+
+            async def iterate_async(*args: Any, **kwargs: Any) -> AsyncIterator[T]:
+                cursor: str | None = None
+                while True:
+                    items, cursor = await transport_async._run_async(
+                        page(transport_async, *args, cursor=cursor, **kwargs)
+                    )
+                    for item in items:
+                        yield item
+                    if not cursor:
+                        return
+
+            return self._finish(iterate_async)
+        assert isinstance(obj, SyncTransport)
+        transport = obj
+
+        def iterate(*args: Any, **kwargs: Any) -> Iterator[T]:
+            cursor: str | None = None
+            while True:
+                items, cursor = transport._run(page(transport, *args, cursor=cursor, **kwargs))
+                yield from items
+                if not cursor:
+                    return
+
+        return self._finish(iterate)
+
+    def _finish(self, bound: Callable[..., Any]) -> Callable[..., Any]:
+        functools.update_wrapper(bound, self._page)
         del bound.__wrapped__  # type: ignore[attr-defined]
         bound.__signature__ = self._signature  # type: ignore[attr-defined]
         return bound
@@ -201,6 +276,150 @@ class MemoryApi:
         )
         return SessionPage.model_validate(data)
 
+    # -- semantic memory ---------------------------------------------------------------------
+
+    @api_method
+    def store_memory(
+        self,
+        agent_id: str,
+        content: str,
+        namespace: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        *,
+        id: str | None = None,
+        dedup: bool = True,
+        embedding: list[float] | None = None,
+    ) -> Plan[SemanticResponse]:
+        """Store a text as semantic memory (embedded server-side).
+
+        A near-duplicate (cosine > 0.95) in the same agent and namespace is merged into the
+        existing memory (``deduplicated=True``) unless ``dedup=False``. Long text is chunked.
+
+        Args:
+            agent_id: The agent.
+            content: The text.
+            namespace: Partition within the agent (``"default"``).
+            metadata: JSON metadata, stored and returned exactly.
+            id: Your own id: writing it again replaces that memory.
+            dedup: Merge near-duplicates.
+            embedding: Your own vector of the server's dimension, instead of embedding.
+        """
+        body: dict[str, Any] = {"agent_id": agent_id, "content": content, "dedup": dedup}
+        _put(body, namespace=namespace, metadata=metadata, id=id, embedding=embedding)
+        result = yield Call("POST", "/v1/memory/semantic", json=body)
+        return SemanticResponse.model_validate(result)
+
+    @api_method
+    def store_memories(
+        self,
+        agent_id: str,
+        items: list[dict[str, Any]],
+        namespace: str | None = None,
+    ) -> Plan[list[SemanticResponse]]:
+        """Store up to 500 memories at once, atomically (all or none).
+
+        Args:
+            agent_id: The agent.
+            items: Dicts with ``content`` and optionally ``metadata``, ``id``, ``dedup``,
+                ``embedding``.
+            namespace: Partition within the agent.
+        """
+        body: dict[str, Any] = {"agent_id": agent_id, "items": items}
+        _put(body, namespace=namespace)
+        result = yield Call("POST", "/v1/memory/semantic/batch", json=body)
+        return [SemanticResponse.model_validate(m) for m in result["memories"]]
+
+    @api_method
+    def search_memory(
+        self,
+        query: str,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+        top_k: int = 10,
+        threshold: float = 0.1,
+        metadata_filter: dict[str, Any] | None = None,
+        *,
+        mode: str = "hybrid",
+    ) -> Plan[list[SemanticResponse]]:
+        """Search semantic memory.
+
+        Args:
+            query: Natural-language query.
+            agent_id: One agent, or the whole tenant when omitted.
+            namespace: One namespace.
+            top_k: Results wanted.
+            threshold: Minimum cosine similarity for vector matches.
+            metadata_filter: ``{"k": v}`` or operators ``$eq $ne $gt $gte $lt $lte $in $nin
+                $exists``, combined with ``$and`` / ``$or``.
+            mode: ``hybrid`` (vector and keyword, fused), ``vector`` or ``keyword``.
+        """
+        body: dict[str, Any] = {
+            "query": query,
+            "top_k": top_k,
+            "threshold": threshold,
+            "mode": mode,
+        }
+        _put(body, agent_id=agent_id, namespace=namespace, metadata_filter=metadata_filter)
+        result = yield Call("POST", "/v1/memory/semantic/search", json=body, write=False)
+        return [SemanticResponse.model_validate(r) for r in result["results"]]
+
+    @api_method
+    def get_memory(self, memory_id: str) -> Plan[SemanticResponse]:
+        """A memory by id.
+
+        Raises:
+            MnemoraNotFoundError: No such live memory for this tenant.
+        """
+        result = yield Call("GET", f"/v1/memory/semantic/{_seg(memory_id)}")
+        return SemanticResponse.model_validate(result)
+
+    @api_method
+    def update_memory(
+        self,
+        memory_id: str,
+        content: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Plan[SemanticResponse]:
+        """Change a memory's content (re-embedded) and/or replace its metadata."""
+        body: dict[str, Any] = {}
+        _put(body, content=content, metadata=metadata)
+        result = yield Call("PATCH", f"/v1/memory/semantic/{_seg(memory_id)}", json=body)
+        return SemanticResponse.model_validate(result)
+
+    @api_method
+    def delete_memory(self, memory_id: str) -> Plan[None]:
+        """Soft-delete a memory: hidden from reads and search at once; purge erases it."""
+        yield Call("DELETE", f"/v1/memory/semantic/{_seg(memory_id)}")
+
+    @api_pages
+    def iter_memories(
+        self,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+    ) -> Plan[Page[SemanticResponse]]:
+        """Every live memory (of an agent, a namespace, or the tenant), oldest first."""
+        result = yield Call(
+            "GET",
+            "/v1/memory/semantic",
+            params={
+                "agent_id": agent_id,
+                "namespace": namespace,
+                "limit": page_size,
+                "cursor": cursor,
+            },
+        )
+        items = [SemanticResponse.model_validate(m) for m in result["memories"]]
+        return items, result.get("next_cursor")
+
+    @api_method
+    def embed(self, texts: list[str]) -> Plan[EmbeddingsResponse]:
+        """Embed texts with the server's model (counted as embeddings for the tenant)."""
+        result = yield Call("POST", "/v1/embeddings", json={"input": texts}, write=False)
+        return EmbeddingsResponse.model_validate(result)
+
     # -- whole agent, usage, health ------------------------------------------------------------
 
     @api_method
@@ -221,6 +440,11 @@ class MemoryApi:
     def health(self) -> Plan[HealthResponse]:
         """The server's health (needs no key)."""
         return HealthResponse.model_validate((yield Call("GET", "/v1/health")))
+
+
+def _put(body: dict[str, Any], **optional: Any) -> None:
+    """Add the optional fields that were given."""
+    body.update({k: v for k, v in optional.items() if v is not None})
 
 
 def _seg(value: str) -> str:

@@ -36,6 +36,54 @@ class StateResponse(_Response):
     expires_at: str | None = None
 
 
+class SemanticResponse(_Response):
+    """A semantic memory (or, in search results, a chunk of a long one).
+
+    Attributes:
+        id: Identifier within the tenant.
+        agent_id: Owning agent.
+        content: The text.
+        namespace: Partition within the agent.
+        metadata: Exactly the metadata that was stored.
+        similarity_score: Cosine similarity to the query (search results only).
+        score: The fused ranking score (search results only).
+        created_at: ISO 8601 creation time.
+        updated_at: ISO 8601 time of the last change.
+        deduplicated: Whether this write was merged into an existing near-duplicate.
+        parent_id: For a chunk, the memory it belongs to.
+        chunk_index: For a chunk, its position.
+        chunk_count: How many chunks the memory was cut into (``None`` if not chunked).
+    """
+
+    id: str
+    agent_id: str
+    content: str
+    namespace: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    similarity_score: float | None = None
+    score: float | None = None
+    created_at: str
+    updated_at: str
+    deduplicated: bool = False
+    parent_id: str | None = None
+    chunk_index: int | None = None
+    chunk_count: int | None = None
+
+
+class EmbeddingsResponse(_Response):
+    """Vectors from the server's model.
+
+    Attributes:
+        model: The model name.
+        dimension: Vector length.
+        embeddings: One vector per input, in order.
+    """
+
+    model: str
+    dimension: int
+    embeddings: list[list[float]]
+
+
 class SessionPage(_Response):
     """One page of an agent's session ids.
 

@@ -15,9 +15,17 @@ SECRET = "Tenant A's acquisition target is Initech, closing on June 1st"
 def setup(api: Api) -> tuple[str, str, str]:
     a = api.tenant("tenant-a")
     b = api.tenant("tenant-b")
-    written = api.call(a, "POST", "/v1/memory/semantic",
-                       json={"agent_id": "bot", "content": SECRET, "id": "shared-id",
-                             "metadata": {"owner": "alice@a.example", "tenant_id": "tenant-a"}})
+    written = api.call(
+        a,
+        "POST",
+        "/v1/memory/semantic",
+        json={
+            "agent_id": "bot",
+            "content": SECRET,
+            "id": "shared-id",
+            "metadata": {"owner": "alice@a.example", "tenant_id": "tenant-a"},
+        },
+    )
     assert written.status_code == 201
     return a, b, written.json["data"]["id"]
 
@@ -30,8 +38,12 @@ def test_b_cannot_read_change_or_delete_a_memory_by_id(
     api: Api, setup: tuple[str, str, str]
 ) -> None:
     a, b, memory_id = setup
-    for method, body in (("GET", None), ("PATCH", {"metadata": {"x": 1}}),
-                         ("PATCH", {"content": "pwned"}), ("DELETE", None)):
+    for method, body in (
+        ("GET", None),
+        ("PATCH", {"metadata": {"x": 1}}),
+        ("PATCH", {"content": "pwned"}),
+        ("DELETE", None),
+    ):
         r = api.call(b, method, f"/v1/memory/semantic/{memory_id}", json=body)
         assert r.status_code == 404, method
         assert not _leaks(r.text)
@@ -50,16 +62,21 @@ def test_b_searches_never_return_a_rows(api: Api, setup: tuple[str, str, str]) -
         {"query": "Initech", "threshold": -1, "top_k": 100, "mode": "vector"},
         {"query": "Initech", "tenant_id": "tenant-a"},
         {"query": "Initech", "metadata_filter": {"tenant_id": "tenant-a"}},
-        {"query": "Initech", "metadata_filter": {"$or": [{"owner": {"$exists": True}},
-                                                         {"owner": {"$exists": False}}]}},
+        {
+            "query": "Initech",
+            "metadata_filter": {
+                "$or": [{"owner": {"$exists": True}}, {"owner": {"$exists": False}}]
+            },
+        },
         {"query": "Initech", "filter": {"owner": "alice@a.example"}},
-        {"query": "Initech\" OR owner:* OR \"", "mode": "keyword"},
+        {"query": 'Initech" OR owner:* OR "', "mode": "keyword"},
         {"query": "*", "mode": "keyword"},
         {"query": "') OR 1=1 --", "mode": "hybrid"},
     ]
     for body in bodies:
-        r = api.call(b, "POST", "/v1/memory/semantic/search", json=body,
-                     headers={"X-Tenant-ID": "tenant-a"})
+        r = api.call(
+            b, "POST", "/v1/memory/semantic/search", json=body, headers={"X-Tenant-ID": "tenant-a"}
+        )
         assert r.status_code == 200, (body, r.text)
         assert not _leaks(r.text), body
         for hit in r.json["data"]["results"]:
@@ -74,12 +91,14 @@ def test_b_lists_only_its_own(api: Api, setup: tuple[str, str, str]) -> None:
         assert not _leaks(r.text)
 
 
-def test_b_using_a_client_id_gets_its_own_record(
-    api: Api, setup: tuple[str, str, str]
-) -> None:
+def test_b_using_a_client_id_gets_its_own_record(api: Api, setup: tuple[str, str, str]) -> None:
     a, b, memory_id = setup
-    r = api.call(b, "POST", "/v1/memory/semantic",
-                 json={"agent_id": "bot", "content": "B overwrites?", "id": memory_id})
+    r = api.call(
+        b,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "bot", "content": "B overwrites?", "id": memory_id},
+    )
     assert r.status_code == 201, "a new record in B's space, not an update of A's"
     assert api.call(a, "GET", f"/v1/memory/semantic/{memory_id}").json["data"]["content"] == (
         SECRET
@@ -97,8 +116,9 @@ def test_b_purge_and_dedup_never_touch_a(
     assert same.json["data"]["deduplicated"] is False, "dedup never crosses tenants"
     assert api.call(b, "DELETE", "/v1/memory/bot").json["data"]["semantic_deleted"] == 1
     assert api.call(a, "GET", f"/v1/memory/semantic/{memory_id}").status_code == 200
-    hits = api.call(a, "POST", "/v1/memory/semantic/search",
-                    json={"query": "acquisition"}).json["data"]["results"]
+    hits = api.call(a, "POST", "/v1/memory/semantic/search", json={"query": "acquisition"}).json[
+        "data"
+    ]["results"]
     assert [h["id"] for h in hits] == [memory_id]
 
 

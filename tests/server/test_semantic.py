@@ -41,8 +41,9 @@ def test_search_finds_the_relevant_note_among_unrelated_ones(api: Api, key: str)
     for note in NOTES:
         store(api, key, note)
     for mode in ("hybrid", "vector"):
-        results = search(api, key, "How do I reset my password?", agent_id="support-agent",
-                         top_k=3, mode=mode)
+        results = search(
+            api, key, "How do I reset my password?", agent_id="support-agent", top_k=3, mode=mode
+        )
         assert results[0]["content"] == NOTES[0], mode
         assert results[0]["similarity_score"] > 0.5
     keyword = search(api, key, "refunds", mode="keyword")
@@ -50,11 +51,15 @@ def test_search_finds_the_relevant_note_among_unrelated_ones(api: Api, key: str)
     assert keyword[0]["matched"] == ["keyword"]
 
 
-def test_metadata_round_trips_exactly_and_server_fields_stay_beside_it(
-    api: Api, key: str
-) -> None:
-    metadata = {"n": 1, "f": 1.0, "b": False, "nested": {"list": [1, 2.5, None, "x"]},
-                "empty": {}, "unicode": "Grüße"}
+def test_metadata_round_trips_exactly_and_server_fields_stay_beside_it(api: Api, key: str) -> None:
+    metadata = {
+        "n": 1,
+        "f": 1.0,
+        "b": False,
+        "nested": {"list": [1, 2.5, None, "x"]},
+        "empty": {},
+        "unicode": "Grüße",
+    }
     written = store(api, key, "The customer prefers email", metadata=metadata)
     assert written["metadata"] == metadata
     fetched = api.call(key, "GET", f"/v1/memory/semantic/{written['id']}").json["data"]
@@ -79,13 +84,18 @@ def test_near_duplicates_merge_unless_dedup_is_false(api: Api, key: str) -> None
     assert kept["id"] != first["id"]
     other_ns = store(api, key, "Refunds take 5 days", namespace="billing")
     assert other_ns["deduplicated"] is False
-    other_agent = api.call(key, "POST", "/v1/memory/semantic",
-                           json={"agent_id": "other", "content": "Refunds take 5 days"})
+    other_agent = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "other", "content": "Refunds take 5 days"},
+    )
     assert other_agent.json["data"]["deduplicated"] is False
     different = store(api, key, "Shipping takes 2 weeks")
     assert different["deduplicated"] is False
-    listed = api.call(key, "GET", "/v1/memory/semantic",
-                      params={"agent_id": "support-agent"}).json["data"]
+    listed = api.call(key, "GET", "/v1/memory/semantic", params={"agent_id": "support-agent"}).json[
+        "data"
+    ]
     assert listed["count"] == 4
 
 
@@ -102,34 +112,53 @@ def test_client_id_upserts(api: Api, key: str) -> None:
 def test_client_vectors_of_the_right_dimension_are_accepted(api: Api, key: str) -> None:
     vector = [0.0] * 384
     vector[7] = 1.0
-    ok = api.call(key, "POST", "/v1/memory/semantic",
-                  json={"agent_id": "bot", "content": "x", "embedding": vector})
+    ok = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "bot", "content": "x", "embedding": vector},
+    )
     assert ok.status_code == 201
-    bad = api.call(key, "POST", "/v1/memory/semantic",
-                   json={"agent_id": "bot", "content": "y", "embedding": [1.0] * 10})
+    bad = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "bot", "content": "y", "embedding": [1.0] * 10},
+    )
     assert bad.status_code == 400
-    zero = api.call(key, "POST", "/v1/memory/semantic",
-                    json={"agent_id": "bot", "content": "z", "embedding": [0.0] * 384})
+    zero = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "bot", "content": "z", "embedding": [0.0] * 384},
+    )
     assert zero.status_code == 400
 
 
 def test_batch_is_atomic(api: Api, key: str) -> None:
     items = [{"content": f"fact number {i} about topic {i * 7}"} for i in range(5)]
-    ok = api.call(key, "POST", "/v1/memory/semantic/batch",
-                  json={"agent_id": "bot", "items": items})
+    ok = api.call(
+        key, "POST", "/v1/memory/semantic/batch", json={"agent_id": "bot", "items": items}
+    )
     assert ok.status_code == 201
     assert ok.json["data"]["count"] == 5
     bad_items = [{"content": "fine"}, {"content": "bad", "embedding": [1.0]}]
-    bad = api.call(key, "POST", "/v1/memory/semantic/batch",
-                   json={"agent_id": "bot2", "items": bad_items})
+    bad = api.call(
+        key, "POST", "/v1/memory/semantic/batch", json={"agent_id": "bot2", "items": bad_items}
+    )
     assert bad.status_code == 400
     listed = api.call(key, "GET", "/v1/memory/semantic", params={"agent_id": "bot2"})
     assert listed.json["data"]["count"] == 0
 
 
 def test_list_is_cursor_paged(api: Api, key: str) -> None:
-    items = [{"content": f"distinct memory {i}: {'alpha beta gamma'.split()[i % 3]} {i * 31}",
-              "dedup": False} for i in range(7)]
+    items = [
+        {
+            "content": f"distinct memory {i}: {['alpha', 'beta', 'gamma'][i % 3]} {i * 31}",
+            "dedup": False,
+        }
+        for i in range(7)
+    ]
     api.call(key, "POST", "/v1/memory/semantic/batch", json={"agent_id": "bot", "items": items})
     seen: list[str] = []
     cursor = None
@@ -145,14 +174,19 @@ def test_list_is_cursor_paged(api: Api, key: str) -> None:
 
 def test_patch_re_embeds_content_and_replaces_metadata(api: Api, key: str) -> None:
     memory = store(api, key, "The office dog is called Rex", metadata={"k": 1})
-    patched = api.call(key, "PATCH", f"/v1/memory/semantic/{memory['id']}",
-                       json={"content": "Quarterly taxes are due in April"}).json["data"]
+    patched = api.call(
+        key,
+        "PATCH",
+        f"/v1/memory/semantic/{memory['id']}",
+        json={"content": "Quarterly taxes are due in April"},
+    ).json["data"]
     assert patched["content"] == "Quarterly taxes are due in April"
     assert patched["metadata"] == {"k": 1}
     assert search(api, key, "when are taxes due", mode="vector")[0]["id"] == memory["id"]
     assert not [r for r in search(api, key, "dog name Rex", mode="keyword")]
-    meta = api.call(key, "PATCH", f"/v1/memory/semantic/{memory['id']}",
-                    json={"metadata": {"k": 2}}).json["data"]
+    meta = api.call(
+        key, "PATCH", f"/v1/memory/semantic/{memory['id']}", json={"metadata": {"k": 2}}
+    ).json["data"]
     assert meta["metadata"] == {"k": 2}
 
 
@@ -168,8 +202,12 @@ def test_soft_delete_hides_at_once_and_purge_removes_the_rows(
         hits = search(api, key, "launch date", mode=mode, threshold=-1)
         assert memory["id"] not in [h["id"] for h in hits]
     with sqlite3.connect(data_dir / "semantic.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM semantic WHERE content LIKE '%launch%'"
-                            ).fetchone()[0] == 1, "soft-deleted rows stay until purge"
+        assert (
+            conn.execute("SELECT COUNT(*) FROM semantic WHERE content LIKE '%launch%'").fetchone()[
+                0
+            ]
+            == 1
+        ), "soft-deleted rows stay until purge"
     purged = api.call(key, "DELETE", "/v1/memory/support-agent").json["data"]
     assert purged["semantic_deleted"] == 2
     with sqlite3.connect(data_dir / "semantic.db") as conn:
@@ -180,11 +218,10 @@ def test_soft_delete_hides_at_once_and_purge_removes_the_rows(
         assert fts == 0
 
 
-def test_long_text_is_chunked_with_overlap_and_linked_to_its_parent(
-    api: Api, key: str
-) -> None:
-    filler = " ".join(f"Section {i} describes routine office procedures in detail." for i in
-                      range(60))
+def test_long_text_is_chunked_with_overlap_and_linked_to_its_parent(api: Api, key: str) -> None:
+    filler = " ".join(
+        f"Section {i} describes routine office procedures in detail." for i in range(60)
+    )
     text = filler + " The emergency exit code is 4417 and it opens the north door. " + filler
     parent = store(api, key, text, metadata={"doc": "handbook"})
     assert parent["chunk_count"] >= 3
@@ -231,30 +268,55 @@ def test_metadata_filters(
         "d": {"priority": 0},
     }
     for name, metadata in docs.items():
-        store(api, key, f"customer note {name}", metadata={**metadata, "name": name},
-              dedup=False)
+        store(api, key, f"customer note {name}", metadata={**metadata, "name": name}, dedup=False)
     for mode in ("hybrid", "vector", "keyword"):
-        hits = search(api, key, "customer note", metadata_filter=metadata_filter, top_k=10,
-                      threshold=-1, mode=mode)
+        hits = search(
+            api,
+            key,
+            "customer note",
+            metadata_filter=metadata_filter,
+            top_k=10,
+            threshold=-1,
+            mode=mode,
+        )
         assert {h["metadata"]["name"] for h in hits} == expected, mode
 
 
 @pytest.mark.parametrize(
     "metadata_filter",
-    [{"$where": "1"}, {"a": {"$regex": "x"}}, {"$and": []}, {"$or": {"a": 1}},
-     {"a": {"$in": "x"}}, {"a": {"$gt": [1]}}, {"a": {"$exists": "yes"}}],
+    [
+        {"$where": "1"},
+        {"a": {"$regex": "x"}},
+        {"$and": []},
+        {"$or": {"a": 1}},
+        {"a": {"$in": "x"}},
+        {"a": {"$gt": [1]}},
+        {"a": {"$exists": "yes"}},
+    ],
 )
 def test_bad_filters_are_400(api: Api, key: str, metadata_filter: dict[str, Any]) -> None:
-    r = api.call(key, "POST", "/v1/memory/semantic/search",
-                 json={"query": "x", "metadata_filter": metadata_filter})
+    r = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic/search",
+        json={"query": "x", "metadata_filter": metadata_filter},
+    )
     assert r.status_code == 400
 
 
 def test_threshold_and_tenant_wide_search(api: Api, key: str) -> None:
-    api.call(key, "POST", "/v1/memory/semantic",
-             json={"agent_id": "billing-agent", "content": "Invoices are sent monthly"})
-    api.call(key, "POST", "/v1/memory/semantic",
-             json={"agent_id": "support-agent", "content": "Passwords reset in Settings"})
+    api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "billing-agent", "content": "Invoices are sent monthly"},
+    )
+    api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "support-agent", "content": "Passwords reset in Settings"},
+    )
     everywhere = search(api, key, "invoice schedule", mode="vector", threshold=-1)
     assert {h["agent_id"] for h in everywhere} == {"billing-agent", "support-agent"}
     strict = search(api, key, "invoice schedule", mode="vector", threshold=0.4)
@@ -281,8 +343,12 @@ def test_vector_quota_gives_507_and_writes_nothing(api: Api) -> None:
     key = api.tenant("tiny", limits={"max_vectors": 2})
     store(api, key, "first fact")
     store(api, key, "second fact about kangaroos")
-    r = api.call(key, "POST", "/v1/memory/semantic",
-                 json={"agent_id": "support-agent", "content": "third fact about volcanoes"})
+    r = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic",
+        json={"agent_id": "support-agent", "content": "third fact about volcanoes"},
+    )
     assert r.status_code == 507
     assert r.json["error"]["code"] == "QUOTA_EXCEEDED"
     assert api.call(key, "GET", "/v1/usage").json["data"]["vectors_stored"] == 2
@@ -291,6 +357,7 @@ def test_vector_quota_gives_507_and_writes_nothing(api: Api) -> None:
 
 def test_reserved_and_invalid_ids(api: Api, key: str) -> None:
     for bad in ("search", "batch", "a/b", ".x"):
-        r = api.call(key, "POST", "/v1/memory/semantic",
-                     json={"agent_id": "bot", "content": "x", "id": bad})
+        r = api.call(
+            key, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": "x", "id": bad}
+        )
         assert r.status_code == 400, bad
