@@ -24,6 +24,13 @@ from mnemora_server.resources.admin import (
     TenantsResource,
     TenantUsageResource,
 )
+from mnemora_server.resources.episodes import (
+    AgentEpisodesResource,
+    EpisodeCollectionResource,
+    EpisodeSearchResource,
+    SessionEpisodesResource,
+    SummarizeResource,
+)
 from mnemora_server.resources.memory import AgentMemoryResource
 from mnemora_server.resources.semantic import (
     EmbeddingsResource,
@@ -121,6 +128,14 @@ def build_routes(
         ("/v1/memory/semantic/search", SemanticSearchResource(semantic, body)),
         ("/v1/memory/semantic/{memory_id}", SemanticItemResource(semantic, body)),
         ("/v1/embeddings", EmbeddingsResource(semantic, embedder.name, body)),
+        ("/v1/memory/episodic", EpisodeCollectionResource(services.episodic, body)),
+        ("/v1/memory/episodic/search", EpisodeSearchResource(services.episodic, body)),
+        ("/v1/memory/episodic/{agent_id}", AgentEpisodesResource(services.episodic)),
+        (
+            "/v1/memory/episodic/{agent_id}/sessions/{session_id}",
+            SessionEpisodesResource(services.episodic),
+        ),
+        ("/v1/memory/episodic/{agent_id}/summarize", SummarizeResource(body)),
         ("/v1/memory/{agent_id}", AgentMemoryResource(erasure)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),
         ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),

@@ -141,6 +141,21 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tier_episodes(args: argparse.Namespace) -> int:
+    """Move episodes older than the hot retention to the cold tier (once, or every N s)."""
+    import time
+
+    episodic = _services().episodic
+    while True:
+        report = episodic.tier(progress=lambda line: print(line, file=sys.stderr, flush=True))
+        print(json.dumps({"agents": report.agents, "segments": report.segments,
+                          "episodes_moved": report.episodes,
+                          "orphans_removed": report.orphans_removed}), flush=True)
+        if not args.every:
+            return 0
+        time.sleep(args.every)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="mnemora-server", description=__doc__)
@@ -178,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     ksub.add_parser("list").add_argument("tenant_id")
     ksub.add_parser("revoke").add_argument("key_id")
     keys.set_defaults(func=cmd_keys)
+
+    tier = sub.add_parser("tier-episodes", help="move old episodes to the cold tier")
+    tier.add_argument("--every", type=float, default=0.0,
+                      help="repeat every this many seconds (default: run once)")
+    tier.set_defaults(func=cmd_tier_episodes)
 
     usage = sub.add_parser("usage", help="show a tenant's usage")
     usage.add_argument("tenant_id")

@@ -124,6 +124,13 @@ class RateLimitedError(MnemoraServerError):
     code = "RATE_LIMITED"
 
 
+class NotConfiguredError(MnemoraServerError):
+    """The feature needs configuration this server does not have."""
+
+    status = 501
+    code = "NOT_CONFIGURED"
+
+
 class UnavailableError(MnemoraServerError):
     """A backend store failed; the operation did not take effect."""
 

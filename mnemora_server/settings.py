@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         accounts_url: Store URL for tenants, keys, usage counters and idempotency records.
         state_url: Store URL for working memory.
         vector_url: Store URL for semantic memory.
+        episodes_url: Store URL for the hot tier of episodic memory.
+        cold_url: Store URL of the cold tier (``file:///dir``; ``s3://`` in production).
+        hot_retention_hours: Age after which ``tier-episodes`` moves episodes to the cold tier.
         tiers: Limits per tier name.
         max_body_bytes: Largest request body accepted (413 above).
         max_state_bytes: Largest serialised working-memory document (413 above).
@@ -43,6 +46,9 @@ class Settings(BaseSettings):
     accounts_url: str | None = None
     state_url: str | None = None
     vector_url: str | None = None
+    episodes_url: str | None = None
+    cold_url: str | None = None
+    hot_retention_hours: float = 168.0
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     max_body_bytes: int = 1_048_576
     max_state_bytes: int = 400 * 1024
@@ -61,6 +67,14 @@ class Settings(BaseSettings):
     def resolved_vector_url(self) -> str:
         """The semantic-memory store URL, defaulting to a SQLite file in the data directory."""
         return self.vector_url or f"sqlite:///{self.data_dir.resolve() / 'semantic.db'}"
+
+    def resolved_episodes_url(self) -> str:
+        """The hot episodic store URL, defaulting to a SQLite file in the data directory."""
+        return self.episodes_url or f"sqlite:///{self.data_dir.resolve() / 'episodes.db'}"
+
+    def resolved_cold_url(self) -> str:
+        """The cold-tier URL, defaulting to a directory in the data directory."""
+        return self.cold_url or f"file://{self.data_dir.resolve() / 'cold'}"
 
     def resolved_state_url(self) -> str:
         """The working-memory store URL, defaulting to a SQLite file in the data directory."""

@@ -27,6 +27,32 @@ class ErasableStore(Protocol):
         """Remove every byte of the tenant; return records removed."""
 
 
+class Eraser(Protocol):
+    """Something that erases an agent or a tenant and counts what it removed, by kind."""
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, int]:
+        """Remove every byte of the agent."""
+
+    def purge_tenant(self, tenant_id: str) -> dict[str, int]:
+        """Remove every byte of the tenant."""
+
+
+class StoreEraser:
+    """An :class:`Eraser` over one store, counting under one memory type."""
+
+    def __init__(self, kind: str, store: ErasableStore) -> None:
+        self._kind = kind
+        self._store = store
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, int]:
+        """Remove every byte of the agent."""
+        return {self._kind: self._store.purge_agent(tenant_id, agent_id)}
+
+    def purge_tenant(self, tenant_id: str) -> dict[str, int]:
+        """Remove every byte of the tenant."""
+        return {self._kind: self._store.purge_tenant(tenant_id)}
+
+
 class ErasureService:
     """Removes every byte of an agent or a tenant.
 
@@ -37,7 +63,7 @@ class ErasureService:
         accounts: Tenants and keys.
         usage: Usage counters (erased with the tenant).
         idempotency: Remembered answers (erased with the agent or tenant).
-        memory: The store of each memory type, by the names of :data:`MEMORY_TYPES`.
+        erasers: Whatever holds memory: each store or service of each memory type.
         clock: Time source.
     """
 
@@ -47,20 +73,21 @@ class ErasureService:
         accounts: AccountStore,
         usage: UsageStore,
         idempotency: IdempotencyStore,
-        memory: dict[str, ErasableStore],
+        erasers: list[Eraser],
         clock: Callable[[], float],
     ) -> None:
         self._accounts = accounts
         self._usage = usage
         self._idempotency = idempotency
-        self._memory = memory
+        self._erasers = erasers
         self._clock = clock
 
-    def _counts(self, purge: Callable[[ErasableStore], int]) -> dict[str, int]:
+    def _counts(self, purge: Callable[[Eraser], dict[str, int]]) -> dict[str, int]:
         counts = {name: 0 for name, _ in MEMORY_TYPES}
         counts["cold_objects"] = 0
-        for name, store in self._memory.items():
-            counts[name] += purge(store)
+        for eraser in self._erasers:
+            for kind, count in purge(eraser).items():
+                counts[kind] = counts.get(kind, 0) + count
         return counts
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, Any]:

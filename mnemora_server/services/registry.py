@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.accounts import AccountService
-from mnemora_server.services.erasure import ErasureService
+from mnemora_server.services.episodes import EpisodicMemoryService
+from mnemora_server.services.erasure import ErasureService, StoreEraser
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
 from mnemora_server.services.usage import UsageService
@@ -24,22 +25,34 @@ class Services:
     state: StateService
     semantic: SemanticMemoryService
     usage: UsageService
+    episodic: EpisodicMemoryService
 
     @classmethod
     def build(
         cls, settings: Settings, stores: Stores, embedder: Embedder, clock: Callable[[], float]
     ) -> Services:
         """Wire every service over ``stores``."""
+        episodic = EpisodicMemoryService(
+            stores.episodes,
+            stores.cold,
+            hot_retention_seconds=settings.hot_retention_hours * 3600.0,
+            clock=clock,
+        )
         return cls(
             accounts=AccountService(stores.accounts, settings.tiers, clock),
             erasure=ErasureService(
                 accounts=stores.accounts,
                 usage=stores.usage,
                 idempotency=stores.idempotency,
-                memory={"state": stores.state, "semantic": stores.semantic},
+                erasers=[
+                    StoreEraser("state", stores.state),
+                    StoreEraser("semantic", stores.semantic),
+                    episodic,
+                ],
                 clock=clock,
             ),
             state=StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock),
             semantic=SemanticMemoryService(stores.semantic, embedder, stores.usage, clock),
-            usage=UsageService(stores.usage, stores.state, stores.semantic, clock),
+            usage=UsageService(stores.usage, stores.state, stores.semantic, stores.episodes, clock),
+            episodic=episodic,
         )

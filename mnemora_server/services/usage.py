@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mnemora_server.stores.base import SemanticStore, StateStore, UsageStore
+from mnemora_server.stores.base import EpisodeStore, SemanticStore, StateStore, UsageStore
 from mnemora_server.tiers import TierLimits
 
 
@@ -18,11 +18,13 @@ class UsageService:
         usage: UsageStore,
         state: StateStore,
         semantic: SemanticStore,
+        episodes: EpisodeStore,
         clock: Callable[[], float],
     ) -> None:
         self._usage = usage
         self._state = state
         self._semantic = semantic
+        self._episodes = episodes
         self._clock = clock
 
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
@@ -31,7 +33,8 @@ class UsageService:
         counters = self._usage.counters(tenant_id, now)
         state = self._state.stats(tenant_id, now)
         semantic = self._semantic.totals(tenant_id)
-        storage_bytes = state.bytes + semantic.bytes
+        episodes = self._episodes.totals(tenant_id)
+        storage_bytes = state.bytes + semantic.bytes + episodes.bytes
         return {
             "tenant_id": tenant_id,
             "tier": tier,
@@ -44,8 +47,13 @@ class UsageService:
             "vectors_stored": semantic.vectors,
             "memories_stored": semantic.records,
             "storage_bytes": storage_bytes,
-            "storage": {"state_bytes": state.bytes, "semantic_bytes": semantic.bytes},
-            "agents_count": max(state.agents, semantic.agents),
+            "episodes_stored": episodes.episodes,
+            "storage": {
+                "state_bytes": state.bytes,
+                "semantic_bytes": semantic.bytes,
+                "episodic_bytes": episodes.bytes,
+            },
+            "agents_count": max(state.agents, semantic.agents, episodes.agents),
             "sessions_count": state.sessions,
             "limits": {
                 "calls_per_day": limits.calls_per_day,

@@ -9,14 +9,18 @@ from urllib.parse import urlparse
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import (
     AccountStore,
+    ColdStore,
+    EpisodeStore,
     IdempotencyStore,
     SemanticStore,
     StateStore,
     Store,
     UsageStore,
 )
+from mnemora_server.stores.files import FileColdStore, file_root_from_url
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
+from mnemora_server.stores.sqlite.episodes import SqliteEpisodeStore
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
 
@@ -34,11 +38,22 @@ class Stores:
     idempotency: IdempotencyStore
     state: StateStore
     semantic: SemanticStore
+    episodes: EpisodeStore
+    cold: ColdStore
 
     def distinct(self) -> list[Store]:
         """Each underlying store once, in a stable order."""
         seen: list[Store] = []
-        for store in (self.accounts, self.usage, self.idempotency, self.state, self.semantic):
+        every: tuple[Store, ...] = (
+            self.accounts,
+            self.usage,
+            self.idempotency,
+            self.state,
+            self.semantic,
+            self.episodes,
+            self.cold,
+        )
+        for store in every:
             if not any(store is other for other in seen):
                 seen.append(store)
         return seen
@@ -84,6 +99,11 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
             dimension=dimension,
             busy_timeout=wait,
         ),
+        episodes=SqliteEpisodeStore(
+            _sqlite_only(settings.resolved_episodes_url(), "MNEMORA_EPISODES_URL"),
+            busy_timeout=wait,
+        ),
+        cold=FileColdStore(_file_only(settings.resolved_cold_url(), "MNEMORA_COLD_URL")),
     )
 
 
@@ -92,3 +112,10 @@ def _sqlite_only(url: str, variable: str) -> Path:
     if scheme != "sqlite":
         raise UnsupportedStoreURLError(f"{variable} scheme {scheme!r} is not supported yet")
     return sqlite_path_from_url(url)
+
+
+def _file_only(url: str, variable: str) -> Path:
+    scheme = urlparse(url).scheme
+    if scheme != "file":
+        raise UnsupportedStoreURLError(f"{variable} scheme {scheme!r} is not supported yet")
+    return file_root_from_url(url)

@@ -1,0 +1,179 @@
+"""Episodic-memory routes: ``/v1/memory/episodic``."""
+
+from __future__ import annotations
+
+import falcon
+
+from mnemora_server.errors import NotConfiguredError
+from mnemora_server.http import operation, read_body, read_query, send
+from mnemora_server.identifiers import check_identifier
+from mnemora_server.resources.context import bind_agent, tenant_of
+from mnemora_server.schemas.common import parse_time
+from mnemora_server.schemas.episodes import (
+    EpisodeList,
+    EpisodeOut,
+    EpisodeQuery,
+    EpisodeSearch,
+    EpisodeSearchOut,
+    EpisodeSummarize,
+    EpisodeWrite,
+    SessionQuery,
+)
+from mnemora_server.services.episodes import EpisodeInput, EpisodicMemoryService
+from mnemora_server.stores.base import EpisodeFilter
+
+_TAGS = ("episodic memory",)
+
+
+class EpisodeCollectionResource:
+    """``POST /v1/memory/episodic``."""
+
+    def __init__(self, service: EpisodicMemoryService, max_body_bytes: int) -> None:
+        self._service = service
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Append an episode",
+        request=EpisodeWrite,
+        response=EpisodeOut,
+        status=201,
+        writes=True,
+        tags=_TAGS,
+    )
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Store an episode."""
+        tenant = tenant_of(req)
+        body = read_body(req, EpisodeWrite, self._max_body)
+        bind_agent(req, body.agent_id)
+        (episode,) = self._service.store(
+            tenant.tenant_id,
+            [
+                EpisodeInput(
+                    agent_id=body.agent_id,
+                    session_id=body.session_id,
+                    type=body.type,
+                    content=body.content,
+                    metadata=body.metadata,
+                    timestamp=None if body.timestamp is None else parse_time(body.timestamp),
+                )
+            ],
+        )
+        send(resp, EpisodeOut.of(episode), 201)
+
+
+class AgentEpisodesResource:
+    """``GET /v1/memory/episodic/{agent_id}``."""
+
+    def __init__(self, service: EpisodicMemoryService) -> None:
+        self._service = service
+
+    @operation(
+        summary="List an agent's episodes, newest first, across hot and cold tiers",
+        query=EpisodeQuery,
+        response=EpisodeList,
+        tags=_TAGS,
+    )
+    def on_get(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
+        """List episodes."""
+        tenant = tenant_of(req)
+        bind_agent(req, agent_id)
+        query = read_query(req, EpisodeQuery)
+        page = self._service.list_episodes(
+            tenant.tenant_id,
+            EpisodeFilter(
+                agent_id=agent_id,
+                session_id=query.session_id,
+                type=query.type,
+                start=None if query.start is None else parse_time(query.start),
+                end=None if query.end is None else parse_time(query.end),
+            ),
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+        items = [EpisodeOut.of(ep) for ep in page.episodes]
+        send(
+            resp,
+            EpisodeList(
+                agent_id=agent_id, episodes=items, count=len(items), next_cursor=page.next_cursor
+            ),
+        )
+
+
+class SessionEpisodesResource:
+    """``GET /v1/memory/episodic/{agent_id}/sessions/{session_id}``."""
+
+    def __init__(self, service: EpisodicMemoryService) -> None:
+        self._service = service
+
+    @operation(
+        summary="Replay a session chronologically",
+        query=SessionQuery,
+        response=EpisodeList,
+        tags=_TAGS,
+    )
+    def on_get(
+        self, req: falcon.Request, resp: falcon.Response, agent_id: str, session_id: str
+    ) -> None:
+        """Replay a session."""
+        tenant = tenant_of(req)
+        bind_agent(req, agent_id)
+        check_identifier(session_id, "session_id")
+        query = read_query(req, SessionQuery)
+        page = self._service.session(
+            tenant.tenant_id, agent_id, session_id, limit=query.limit, cursor=query.cursor
+        )
+        items = [EpisodeOut.of(ep) for ep in page.episodes]
+        send(
+            resp,
+            EpisodeList(
+                agent_id=agent_id, episodes=items, count=len(items), next_cursor=page.next_cursor
+            ),
+        )
+
+
+class EpisodeSearchResource:
+    """``POST /v1/memory/episodic/search``."""
+
+    def __init__(self, service: EpisodicMemoryService, max_body_bytes: int) -> None:
+        self._service = service
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Keyword search over episode content (both tiers)",
+        request=EpisodeSearch,
+        response=EpisodeSearchOut,
+        writes=False,
+        tags=_TAGS,
+    )
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Search episodes."""
+        tenant = tenant_of(req)
+        body = read_body(req, EpisodeSearch, self._max_body)
+        hits = self._service.search(
+            tenant.tenant_id, body.query, agent_id=body.agent_id, limit=body.limit
+        )
+        results = [EpisodeOut.of(ep, score=round(score, 6)) for ep, score in hits]
+        send(resp, EpisodeSearchOut(results=results, count=len(results)))
+
+
+class SummarizeResource:
+    """``POST /v1/memory/episodic/{agent_id}/summarize``."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Summarise episodes with the configured LLM (501 without one)",
+        request=EpisodeSummarize,
+        writes=False,
+        tags=_TAGS,
+    )
+    def on_post(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
+        """Summarise episodes."""
+        tenant_of(req)
+        bind_agent(req, agent_id)
+        read_body(req, EpisodeSummarize, self._max_body)
+        raise NotConfiguredError(
+            "no LLM is configured for summaries; set an OpenAI-compatible endpoint or Bedrock "
+            "model in the server configuration"
+        )
