@@ -32,6 +32,12 @@ from mnemora_server.resources.episodes import (
     SummarizeResource,
 )
 from mnemora_server.resources.memory import AgentMemoryResource
+from mnemora_server.resources.procedures import (
+    AgentProceduresResource,
+    ProcedureCollectionResource,
+    ProcedureResource,
+    ProcedureVersionsResource,
+)
 from mnemora_server.resources.semantic import (
     EmbeddingsResource,
     SemanticBatchResource,
@@ -48,7 +54,8 @@ from mnemora_server.resources.state import (
 from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores, open_stores
+from mnemora_server.stores.base import Stores
+from mnemora_server.stores.registry import open_stores
 
 _log = logging.getLogger(__name__)
 
@@ -136,6 +143,13 @@ def build_routes(
             SessionEpisodesResource(services.episodic),
         ),
         ("/v1/memory/episodic/{agent_id}/summarize", SummarizeResource(body)),
+        ("/v1/memory/procedural", ProcedureCollectionResource(services.procedural, body)),
+        ("/v1/memory/procedural/{agent_id}", AgentProceduresResource(services.procedural)),
+        ("/v1/memory/procedural/{agent_id}/{name}", ProcedureResource(services.procedural)),
+        (
+            "/v1/memory/procedural/{agent_id}/{name}/versions",
+            ProcedureVersionsResource(services.procedural),
+        ),
         ("/v1/memory/{agent_id}", AgentMemoryResource(erasure)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),
         ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),

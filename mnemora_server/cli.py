@@ -148,9 +148,17 @@ def cmd_tier_episodes(args: argparse.Namespace) -> int:
     episodic = _services().episodic
     while True:
         report = episodic.tier(progress=lambda line: print(line, file=sys.stderr, flush=True))
-        print(json.dumps({"agents": report.agents, "segments": report.segments,
-                          "episodes_moved": report.episodes,
-                          "orphans_removed": report.orphans_removed}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "agents": report.agents,
+                    "segments": report.segments,
+                    "episodes_moved": report.episodes,
+                    "orphans_removed": report.orphans_removed,
+                }
+            ),
+            flush=True,
+        )
         if not args.every:
             return 0
         time.sleep(args.every)
@@ -195,8 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(func=cmd_keys)
 
     tier = sub.add_parser("tier-episodes", help="move old episodes to the cold tier")
-    tier.add_argument("--every", type=float, default=0.0,
-                      help="repeat every this many seconds (default: run once)")
+    tier.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        help="repeat every this many seconds (default: run once)",
+    )
     tier.set_defaults(func=cmd_tier_episodes)
 
     usage = sub.add_parser("usage", help="show a tenant's usage")

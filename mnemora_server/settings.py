@@ -24,6 +24,7 @@ class Settings(BaseSettings):
         state_url: Store URL for working memory.
         vector_url: Store URL for semantic memory.
         episodes_url: Store URL for the hot tier of episodic memory.
+        procedures_url: Store URL for procedural memory.
         cold_url: Store URL of the cold tier (``file:///dir``; ``s3://`` in production).
         hot_retention_hours: Age after which ``tier-episodes`` moves episodes to the cold tier.
         tiers: Limits per tier name.
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     state_url: str | None = None
     vector_url: str | None = None
     episodes_url: str | None = None
+    procedures_url: str | None = None
     cold_url: str | None = None
     hot_retention_hours: float = 168.0
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
@@ -71,6 +73,10 @@ class Settings(BaseSettings):
     def resolved_episodes_url(self) -> str:
         """The hot episodic store URL, defaulting to a SQLite file in the data directory."""
         return self.episodes_url or f"sqlite:///{self.data_dir.resolve() / 'episodes.db'}"
+
+    def resolved_procedures_url(self) -> str:
+        """The procedural store URL, defaulting to a SQLite file in the data directory."""
+        return self.procedures_url or f"sqlite:///{self.data_dir.resolve() / 'procedures.db'}"
 
     def resolved_cold_url(self) -> str:
         """The cold-tier URL, defaulting to a directory in the data directory."""

@@ -20,7 +20,8 @@ from mnemora_server.app import create_app
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.local import FastEmbedEmbedder
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores, open_stores
+from mnemora_server.stores.base import Stores
+from mnemora_server.stores.registry import open_stores
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ROOT = Path(__file__).resolve().parent.parent

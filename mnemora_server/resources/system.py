@@ -11,7 +11,7 @@ from mnemora_server.http import operation, send
 from mnemora_server.resources.context import tenant_of
 from mnemora_server.schemas.usage import Health, Usage
 from mnemora_server.services.usage import UsageService
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 
 
 class HealthResource:
@@ -26,9 +26,8 @@ class HealthResource:
     @operation(summary="Check the server and its stores", response=Health, tags=("system",))
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Report health."""
-        checks = {"accounts": self._stores.accounts, "state": self._stores.state}
         results: dict[str, str] = {}
-        for name, store in checks.items():
+        for name, store in self._stores.named():
             try:
                 store.check_health()
                 results[name] = "ok"

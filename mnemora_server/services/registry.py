@@ -9,11 +9,12 @@ from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.accounts import AccountService
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.erasure import ErasureService, StoreEraser
+from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
 from mnemora_server.services.usage import UsageService
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Services:
     semantic: SemanticMemoryService
     usage: UsageService
     episodic: EpisodicMemoryService
+    procedural: ProceduralMemoryService
 
     @classmethod
     def build(
@@ -48,11 +50,13 @@ class Services:
                     StoreEraser("state", stores.state),
                     StoreEraser("semantic", stores.semantic),
                     episodic,
+                    StoreEraser("procedural", stores.procedures),
                 ],
                 clock=clock,
             ),
             state=StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock),
             semantic=SemanticMemoryService(stores.semantic, embedder, stores.usage, clock),
-            usage=UsageService(stores.usage, stores.state, stores.semantic, stores.episodes, clock),
+            usage=UsageService(stores, clock),
             episodic=episodic,
+            procedural=ProceduralMemoryService(stores.procedures, clock),
         )

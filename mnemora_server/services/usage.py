@@ -6,35 +6,26 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mnemora_server.stores.base import EpisodeStore, SemanticStore, StateStore, UsageStore
+from mnemora_server.stores.base import Stores
 from mnemora_server.tiers import TierLimits
 
 
 class UsageService:
     """Assembles exact usage figures of one tenant from the usage counters and the stores."""
 
-    def __init__(
-        self,
-        usage: UsageStore,
-        state: StateStore,
-        semantic: SemanticStore,
-        episodes: EpisodeStore,
-        clock: Callable[[], float],
-    ) -> None:
-        self._usage = usage
-        self._state = state
-        self._semantic = semantic
-        self._episodes = episodes
+    def __init__(self, stores: Stores, clock: Callable[[], float]) -> None:
+        self._stores = stores
         self._clock = clock
 
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
         """The usage document of ``GET /v1/usage`` (0.1.x field names kept)."""
         now = self._clock()
-        counters = self._usage.counters(tenant_id, now)
-        state = self._state.stats(tenant_id, now)
-        semantic = self._semantic.totals(tenant_id)
-        episodes = self._episodes.totals(tenant_id)
-        storage_bytes = state.bytes + semantic.bytes + episodes.bytes
+        counters = self._stores.usage.counters(tenant_id, now)
+        state = self._stores.state.stats(tenant_id, now)
+        semantic = self._stores.semantic.totals(tenant_id)
+        episodes = self._stores.episodes.totals(tenant_id)
+        procedures, procedure_bytes = self._stores.procedures.totals(tenant_id)
+        storage_bytes = state.bytes + semantic.bytes + episodes.bytes + procedure_bytes
         return {
             "tenant_id": tenant_id,
             "tier": tier,
@@ -52,7 +43,9 @@ class UsageService:
                 "state_bytes": state.bytes,
                 "semantic_bytes": semantic.bytes,
                 "episodic_bytes": episodes.bytes,
+                "procedural_bytes": procedure_bytes,
             },
+            "procedures_stored": procedures,
             "agents_count": max(state.agents, semantic.agents, episodes.agents),
             "sessions_count": state.sessions,
             "limits": {

@@ -8,7 +8,7 @@ Stores are synchronous (the server is WSGI). A backend failure is raised as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
 KeyScope = Literal["read_write", "read_only"]
@@ -700,3 +700,121 @@ class ColdStore(Store, Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object (and every version of it) under ``prefix``; return how many."""
+
+
+# -- procedural memory -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One immutable version of a procedural definition.
+
+    Attributes:
+        agent_id: The agent.
+        name: The definition's name.
+        version: 1, 2, ... per name, never reused.
+        type: ``tool``, ``schema``, ``prompt`` or ``rule``.
+        definition: The JSON body.
+        description: What it is for.
+        active: Whether reads of the name without a version may return it.
+        created_at: When this version was added.
+    """
+
+    agent_id: str
+    name: str
+    version: int
+    type: str
+    definition: Any
+    description: str | None
+    active: bool
+    created_at: float
+
+
+class ProceduralStore(Store, Protocol):
+    """Versioned tool definitions, schemas, prompts and rules per agent."""
+
+    def add_version(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        name: str,
+        *,
+        type: str,
+        definition: Any,
+        description: str | None,
+        active: bool,
+        now: float,
+    ) -> Procedure:
+        """Add the next version of a name (versions of a deleted name are never reused)."""
+
+    def get(
+        self, tenant_id: str, agent_id: str, name: str, version: int | None
+    ) -> Procedure | None:
+        """A given version, or the latest active one."""
+
+    def versions(self, tenant_id: str, agent_id: str, name: str) -> list[Procedure]:
+        """Every version of a name, oldest first."""
+
+    def list_latest(
+        self, tenant_id: str, agent_id: str, *, limit: int, after: str | None
+    ) -> list[Procedure]:
+        """The latest active version of each name, by name, after ``after``."""
+
+    def delete(self, tenant_id: str, agent_id: str, name: str) -> int:
+        """Delete every version of a name; return how many."""
+
+    def totals(self, tenant_id: str) -> tuple[int, int]:
+        """``(versions, bytes)`` of the tenant."""
+
+    def export(self, tenant_id: str, agent_id: str | None) -> Iterator[Procedure]:
+        """Every version, in insertion order."""
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Remove every version and counter of the agent; return versions removed."""
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Remove every version and counter of the tenant; return versions removed."""
+
+
+# -- the bundle ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store the server uses, one attribute per concern.
+
+    Several attributes may be the same object (the embedded accounts database serves
+    accounts, usage and idempotency).
+    """
+
+    accounts: AccountStore
+    usage: UsageStore
+    idempotency: IdempotencyStore
+    state: StateStore
+    semantic: SemanticStore
+    episodes: EpisodeStore
+    cold: ColdStore
+    procedures: ProceduralStore
+
+    def named(self) -> list[tuple[str, Store]]:
+        """Each underlying store once, under the first field that holds it."""
+        seen: list[tuple[str, Store]] = []
+        for item in fields(self):
+            store = getattr(self, item.name)
+            if not any(store is other for _, other in seen):
+                seen.append((item.name, store))
+        return seen
+
+    def distinct(self) -> list[Store]:
+        """Each underlying store once, in field order."""
+        return [store for _, store in self.named()]
+
+    def setup(self) -> None:
+        """Create or migrate every store's schema."""
+        for store in self.distinct():
+            store.setup()
+
+    def close(self) -> None:
+        """Close every store's connections in this process."""
+        for store in self.distinct():
+            store.close()

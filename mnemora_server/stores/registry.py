@@ -2,71 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
-from mnemora_server.stores.base import (
-    AccountStore,
-    ColdStore,
-    EpisodeStore,
-    IdempotencyStore,
-    SemanticStore,
-    StateStore,
-    Store,
-    UsageStore,
-)
+from mnemora_server.stores.base import Stores
 from mnemora_server.stores.files import FileColdStore, file_root_from_url
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
 from mnemora_server.stores.sqlite.episodes import SqliteEpisodeStore
+from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
-
-
-@dataclass(frozen=True)
-class Stores:
-    """Every store the server uses, one attribute per concern.
-
-    Several attributes may be the same object (the embedded accounts database serves
-    accounts, usage and idempotency).
-    """
-
-    accounts: AccountStore
-    usage: UsageStore
-    idempotency: IdempotencyStore
-    state: StateStore
-    semantic: SemanticStore
-    episodes: EpisodeStore
-    cold: ColdStore
-
-    def distinct(self) -> list[Store]:
-        """Each underlying store once, in a stable order."""
-        seen: list[Store] = []
-        every: tuple[Store, ...] = (
-            self.accounts,
-            self.usage,
-            self.idempotency,
-            self.state,
-            self.semantic,
-            self.episodes,
-            self.cold,
-        )
-        for store in every:
-            if not any(store is other for other in seen):
-                seen.append(store)
-        return seen
-
-    def setup(self) -> None:
-        """Create or migrate every store's schema."""
-        for store in self.distinct():
-            store.setup()
-
-    def close(self) -> None:
-        """Close every store's connections in this process."""
-        for store in self.distinct():
-            store.close()
 
 
 class UnsupportedStoreURLError(ValueError):
@@ -101,6 +48,10 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         ),
         episodes=SqliteEpisodeStore(
             _sqlite_only(settings.resolved_episodes_url(), "MNEMORA_EPISODES_URL"),
+            busy_timeout=wait,
+        ),
+        procedures=SqliteProceduralStore(
+            _sqlite_only(settings.resolved_procedures_url(), "MNEMORA_PROCEDURES_URL"),
             busy_timeout=wait,
         ),
         cold=FileColdStore(_file_only(settings.resolved_cold_url(), "MNEMORA_COLD_URL")),

@@ -7,19 +7,27 @@ from pathlib import Path
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 from tests.conftest import Api, Clock
 
 
 def test_b_reaches_nothing_of_a_in_either_tier(
-    api: Api, settings: Settings, stores: Stores, embedder: Embedder, clock: Clock,
+    api: Api,
+    settings: Settings,
+    stores: Stores,
+    embedder: Embedder,
+    clock: Clock,
     data_dir: Path,
 ) -> None:
     a = api.tenant("tenant-a")
     b = api.tenant("tenant-b")
     for i in range(6):
-        body = {"agent_id": "bot", "session_id": "s1", "type": "conversation",
-                "content": f"Initech merger detail {i}"}
+        body = {
+            "agent_id": "bot",
+            "session_id": "s1",
+            "type": "conversation",
+            "content": f"Initech merger detail {i}",
+        }
         if i < 3:
             body["timestamp"] = "2020-01-01T00:00:00Z"
         api.call(a, "POST", "/v1/memory/episodic", json=body)
@@ -32,12 +40,10 @@ def test_b_reaches_nothing_of_a_in_either_tier(
         ("GET", "/v1/memory/episodic/bot/sessions/s1", None, {}),
         ("POST", "/v1/memory/episodic/search", {"query": "Initech merger"}, {}),
         ("POST", "/v1/memory/episodic/search", {"query": "Initech", "agent_id": "bot"}, {}),
-        ("POST", "/v1/memory/episodic/search", {"query": "Initech", "tenant_id": "tenant-a"},
-         {}),
+        ("POST", "/v1/memory/episodic/search", {"query": "Initech", "tenant_id": "tenant-a"}, {}),
     ]
     for method, path, body, params in probes:
-        r = api.call(b, method, path, json=body, params=params,
-                     headers={"X-Tenant-ID": "tenant-a"})
+        r = api.call(b, method, path, json=body, params=params, headers={"X-Tenant-ID": "tenant-a"})
         assert r.status_code in (200, 400), (path, r.status_code)
         assert "Initech" not in r.text, (method, path, body, params)
 

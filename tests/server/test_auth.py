@@ -11,7 +11,7 @@ import pytest
 
 from mnemora_server.app import create_app
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 from tests.conftest import Api, Clock
 
 

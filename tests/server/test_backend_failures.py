@@ -11,7 +11,8 @@ import pytest
 
 from mnemora_server.app import create_app
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores, open_stores
+from mnemora_server.stores.base import Stores
+from mnemora_server.stores.registry import open_stores
 from tests.conftest import ADMIN_TOKEN, Api, Clock
 
 

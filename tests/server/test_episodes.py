@@ -6,7 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 from tests.conftest import Api, Clock
 
 DAY = 86400.0
@@ -30,10 +30,24 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat()
 
 
-def add(api: Api, key: str, content: Any, *, agent: str = "bot", session: str = "s1",
-        kind: str = "conversation", at: float | None = None, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"agent_id": agent, "session_id": session, "type": kind,
-                            "content": content, **extra}
+def add(
+    api: Api,
+    key: str,
+    content: Any,
+    *,
+    agent: str = "bot",
+    session: str = "s1",
+    kind: str = "conversation",
+    at: float | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "agent_id": agent,
+        "session_id": session,
+        "type": kind,
+        "content": content,
+        **extra,
+    }
     if at is not None:
         body["timestamp"] = iso(at)
     r = api.call(key, "POST", "/v1/memory/episodic", json=body)
@@ -80,13 +94,17 @@ def test_client_event_time_for_imports(api: Api, key: str, clock: Clock) -> None
     assert [e["content"] for e in listing(api, key)] == ["live", "imported"]
 
 
-def test_filters_apply_before_the_limit_and_cursors_page(
-    api: Api, key: str, clock: Clock
-) -> None:
+def test_filters_apply_before_the_limit_and_cursors_page(api: Api, key: str, clock: Clock) -> None:
     start = clock.now - 100
     for i in range(30):
-        add(api, key, f"event {i}", kind="action" if i % 3 == 0 else "observation",
-            session="s1" if i % 2 == 0 else "s2", at=start + i)
+        add(
+            api,
+            key,
+            f"event {i}",
+            kind="action" if i % 3 == 0 else "observation",
+            session="s1" if i % 2 == 0 else "s2",
+            at=start + i,
+        )
     actions = listing(api, key, type="action", limit=4)
     assert [e["content"] for e in actions] == [f"event {i}" for i in range(27, -1, -3)]
     windowed = listing(api, key, **{"from": iso(start + 10), "to": iso(start + 14)}, limit=2)
@@ -113,15 +131,21 @@ def test_keyword_search_over_content(api: Api, key: str) -> None:
     add(api, key, "Parcel tracking number sent", agent="other")
     r = api.call(key, "POST", "/v1/memory/episodic/search", json={"query": "parcel"})
     assert {e["agent_id"] for e in r.json["data"]["results"]} == {"bot", "other"}
-    scoped = api.call(key, "POST", "/v1/memory/episodic/search",
-                      json={"query": "parcel", "agent_id": "bot"}).json["data"]["results"]
+    scoped = api.call(
+        key, "POST", "/v1/memory/episodic/search", json={"query": "parcel", "agent_id": "bot"}
+    ).json["data"]["results"]
     assert [e["content"]["message"] for e in scoped] == ["My parcel never arrived"]
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"type": "dream"}, {"session_id": "a/b"}, {"agent_id": "search"},
-     {"timestamp": "yesterday"}, {"content": "x" * 300_000}],
+    [
+        {"type": "dream"},
+        {"session_id": "a/b"},
+        {"agent_id": "search"},
+        {"timestamp": "yesterday"},
+        {"content": "x" * 300_000},
+    ],
 )
 def test_bad_episodes_are_rejected(api: Api, key: str, body: dict[str, Any]) -> None:
     base = {"agent_id": "bot", "session_id": "s", "type": "action", "content": "x"}
@@ -148,8 +172,16 @@ def test_tiering_moves_old_episodes_and_reads_span_both_tiers(
     api: Api, key: str, clock: Clock, services: Services, data_dir: Path
 ) -> None:
     now = clock.now
-    old = [add(api, key, f"old parcel event {i}", at=now - 30 * DAY + i,
-               session="s1" if i % 2 == 0 else "s2") for i in range(25)]
+    old = [
+        add(
+            api,
+            key,
+            f"old parcel event {i}",
+            at=now - 30 * DAY + i,
+            session="s1" if i % 2 == 0 else "s2",
+        )
+        for i in range(25)
+    ]
     recent = [add(api, key, f"recent parcel event {i}", at=now - 60 + i) for i in range(5)]
     report = services.episodic.tier()
     assert report.episodes == 25
@@ -163,9 +195,11 @@ def test_tiering_moves_old_episodes_and_reads_span_both_tiers(
     expected = [e["id"] for e in reversed(old + recent)]
     assert [e["id"] for e in everything] == expected
     assert [e["content"] for e in replay(api, key, "s2")] == [
-        f"old parcel event {i}" for i in range(1, 25, 2)]
-    found = api.call(key, "POST", "/v1/memory/episodic/search",
-                     json={"query": "old parcel event", "limit": 50}).json["data"]["results"]
+        f"old parcel event {i}" for i in range(1, 25, 2)
+    ]
+    found = api.call(
+        key, "POST", "/v1/memory/episodic/search", json={"query": "old parcel event", "limit": 50}
+    ).json["data"]["results"]
     assert {e["id"] for e in found} >= {e["id"] for e in old}
     assert services.episodic.tier().episodes == 0, "a second run has nothing to move"
     usage = api.call(key, "GET", "/v1/usage").json["data"]
@@ -176,8 +210,13 @@ def _tier_in_subprocess(settings: Settings, failpoint: str | None) -> int:
     env = {**os.environ, "MNEMORA_DATA_DIR": str(settings.data_dir)}
     if failpoint:
         env["MNEMORA_FAILPOINTS"] = failpoint
-    done = subprocess.run([sys.executable, "-m", "mnemora_server.cli", "tier-episodes"],
-                          env=env, capture_output=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "mnemora_server.cli", "tier-episodes"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     if done.returncode not in (0, 70):
         print(done.stdout.decode(), done.stderr.decode())
     return done.returncode
@@ -214,10 +253,14 @@ def test_purge_removes_hot_cold_and_search_rows(
     assert purged["deleted"]["cold_objects"] == 1
     assert not (data_dir / "cold" / "acme" / "bot").exists()
     with sqlite3.connect(data_dir / "episodes.db") as conn:
-        for table, column in (("episodes", "agent_id"), ("cold_segments", "agent_id"),
-                              ("episode_text", "agent_id")):
-            count = conn.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE {column} = 'bot'").fetchone()[0]
+        for table, column in (
+            ("episodes", "agent_id"),
+            ("cold_segments", "agent_id"),
+            ("episode_text", "agent_id"),
+        ):
+            count = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = 'bot'").fetchone()[
+                0
+            ]
             assert count == 0, table
     assert len(listing(api, key, agent="other")) == 10
     again = api.call(key, "DELETE", "/v1/memory/bot").json["data"]

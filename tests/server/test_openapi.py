@@ -5,7 +5,7 @@ from __future__ import annotations
 from mnemora_server.app import build_routes
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import Stores
+from mnemora_server.stores.base import Stores
 from tests.conftest import Api
 
 
