@@ -31,7 +31,11 @@ from mnemora_server.resources.episodes import (
     SessionEpisodesResource,
     SummarizeResource,
 )
-from mnemora_server.resources.memory import AgentMemoryResource
+from mnemora_server.resources.memory import (
+    AgentMemoryResource,
+    MemorySearchResource,
+    MemoryWriteResource,
+)
 from mnemora_server.resources.procedures import (
     AgentProceduresResource,
     ProcedureCollectionResource,
@@ -52,6 +56,7 @@ from mnemora_server.resources.state import (
     StateCollectionResource,
 )
 from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
+from mnemora_server.resources.transfer import ExportResource, ImportResource
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
@@ -150,7 +155,11 @@ def build_routes(
             "/v1/memory/procedural/{agent_id}/{name}/versions",
             ProcedureVersionsResource(services.procedural),
         ),
-        ("/v1/memory/{agent_id}", AgentMemoryResource(erasure)),
+        ("/v1/memory", MemoryWriteResource(services.unified, body)),
+        ("/v1/memory/search", MemorySearchResource(services.unified, body)),
+        ("/v1/memory/{agent_id}", AgentMemoryResource(services.unified, erasure)),
+        ("/v1/export", ExportResource(services.transfer)),
+        ("/v1/import", ImportResource(services.transfer, settings.max_import_bytes)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),
         ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),
         ("/v1/admin/tenants/{tenant_id}/keys", TenantKeysResource(accounts, clock, body)),

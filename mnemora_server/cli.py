@@ -164,6 +164,43 @@ def cmd_tier_episodes(args: argparse.Namespace) -> int:
         time.sleep(args.every)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a tenant's (or agent's) memory as NDJSON to a file or stdout."""
+    services = _services()
+    services.accounts.get_tenant(args.tenant_id)
+    out = open(args.output, "w") if args.output else sys.stdout  # noqa: SIM115
+    lines = 0
+    try:
+        for line in services.transfer.export(args.tenant_id, args.agent_id):
+            out.write(json.dumps(line, separators=(",", ":")) + "\n")
+            lines += 1
+            if lines % 1000 == 0:
+                print(f"exported {lines} records", file=sys.stderr, flush=True)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"exported {lines} lines", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Restore an NDJSON export into a tenant."""
+    services = _services()
+    tenant = services.accounts.get_tenant(args.tenant_id)
+    limits = services.accounts.limits_of(tenant)
+
+    def lines() -> Any:
+        with open(args.input, "rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                if number % 1000 == 0:
+                    print(f"read {number} lines", file=sys.stderr, flush=True)
+                yield line
+
+    report = services.transfer.import_lines(args.tenant_id, limits, lines())
+    _print({"stored": report.stored, "skipped": report.skipped, "lines": report.lines})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="mnemora-server", description=__doc__)
@@ -210,6 +247,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="repeat every this many seconds (default: run once)",
     )
     tier.set_defaults(func=cmd_tier_episodes)
+
+    export = sub.add_parser("export", help="export a tenant's memory as NDJSON")
+    export.add_argument("tenant_id")
+    export.add_argument("--agent-id")
+    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser("import", help="import an NDJSON export into a tenant")
+    imp.add_argument("tenant_id")
+    imp.add_argument("input", help="the NDJSON file")
+    imp.set_defaults(func=cmd_import)
 
     usage = sub.add_parser("usage", help="show a tenant's usage")
     usage.add_argument("tenant_id")

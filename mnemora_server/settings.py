@@ -30,6 +30,7 @@ class Settings(BaseSettings):
         tiers: Limits per tier name.
         max_body_bytes: Largest request body accepted (413 above).
         max_state_bytes: Largest serialised working-memory document (413 above).
+        max_import_bytes: Largest NDJSON import accepted.
         idempotency_ttl_seconds: How long a finished ``Idempotency-Key`` answer is replayed.
         idempotency_lock_seconds: How long an unfinished request holds its key.
         sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     max_body_bytes: int = 1_048_576
     max_state_bytes: int = 400 * 1024
+    max_import_bytes: int = 1024 * 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_lock_seconds: int = 60
     sqlite_busy_timeout_seconds: float = 10.0

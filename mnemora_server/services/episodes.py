@@ -275,12 +275,12 @@ class EpisodicMemoryService:
                     return ep
         return None
 
-    def export(self, tenant_id: str, agent_id: str | None, agents: list[str]) -> Iterator[Episode]:
-        """Every episode of the tenant (or agent), cold then hot, oldest segments first."""
-        for agent in [agent_id] if agent_id else agents:
+    def export(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
+        """Every episode of the tenant (or agent): per agent, cold segments then hot rows."""
+        for agent in [agent_id] if agent_id else self._hot.agents(tenant_id):
             for segment in reversed(self._hot.segments(tenant_id, agent)):
                 yield from self._segment_episodes(segment)
-        yield from self._hot.export_hot(tenant_id, agent_id)
+            yield from self._hot.export_hot(tenant_id, agent)
 
     # -- tiering -----------------------------------------------------------------------------
 

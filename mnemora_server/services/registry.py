@@ -12,6 +12,8 @@ from mnemora_server.services.erasure import ErasureService, StoreEraser
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
+from mnemora_server.services.transfer import TransferService
+from mnemora_server.services.unified import UnifiedMemoryService
 from mnemora_server.services.usage import UsageService
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
@@ -28,6 +30,8 @@ class Services:
     usage: UsageService
     episodic: EpisodicMemoryService
     procedural: ProceduralMemoryService
+    unified: UnifiedMemoryService
+    transfer: TransferService
 
     @classmethod
     def build(
@@ -40,6 +44,9 @@ class Services:
             hot_retention_seconds=settings.hot_retention_hours * 3600.0,
             clock=clock,
         )
+        state = StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock)
+        semantic = SemanticMemoryService(stores.semantic, embedder, stores.usage, clock)
+        procedural = ProceduralMemoryService(stores.procedures, clock)
         return cls(
             accounts=AccountService(stores.accounts, settings.tiers, clock),
             erasure=ErasureService(
@@ -54,9 +61,17 @@ class Services:
                 ],
                 clock=clock,
             ),
-            state=StateService(stores.state, max_state_bytes=settings.max_state_bytes, clock=clock),
-            semantic=SemanticMemoryService(stores.semantic, embedder, stores.usage, clock),
+            state=state,
+            semantic=semantic,
             usage=UsageService(stores, clock),
             episodic=episodic,
-            procedural=ProceduralMemoryService(stores.procedures, clock),
+            procedural=procedural,
+            unified=UnifiedMemoryService(
+                state=state,
+                semantic=semantic,
+                episodic=episodic,
+                procedural=procedural,
+                clock=clock,
+            ),
+            transfer=TransferService(stores, episodic, clock),
         )

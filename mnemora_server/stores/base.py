@@ -309,6 +309,9 @@ class StateStore(Store, Protocol):
     def stats(self, tenant_id: str, now: float) -> StateStats:
         """Aggregate figures of the tenant's live documents."""
 
+    def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
+        """Every live document of the tenant (or agent)."""
+
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Remove every row of the agent, tombstones included; return live documents removed."""
 
@@ -365,6 +368,7 @@ class SemanticDraft:
         chunks: For long text: each chunk's text and vector; empty otherwise.
         id: A client-chosen id (upsert), or ``None`` for a new server id.
         dedup: Whether near-duplicates in the same agent and namespace are merged.
+        created_at: Creation time to keep (imports); ``None`` means now.
     """
 
     agent_id: str
@@ -375,6 +379,7 @@ class SemanticDraft:
     chunks: tuple[tuple[str, Any], ...] = ()
     id: str | None = None
     dedup: bool = True
+    created_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -614,8 +619,12 @@ class EpisodeTotals:
 class EpisodeStore(Store, Protocol):
     """The hot tier of episodic memory and the manifest of its cold segments."""
 
-    def append(self, tenant_id: str, episodes: list[Episode]) -> None:
-        """Store new episodes (atomically)."""
+    def append(self, tenant_id: str, episodes: list[Episode], *, restore: bool = False) -> int:
+        """Store episodes atomically; with ``restore``, ids already present are skipped.
+
+        Returns:
+            How many were stored.
+        """
 
     def list_hot(
         self,
@@ -646,6 +655,9 @@ class EpisodeStore(Store, Protocol):
     ) -> list[tuple[str, str, float, float]]:
         """Episodes (hot or cold) whose content matches the words of ``text``:
         ``(episode_id, agent_id, timestamp, score)``, most relevant first."""
+
+    def agents(self, tenant_id: str) -> list[str]:
+        """Agents of the tenant with episodes in either tier."""
 
     def tiering_candidates(self, cutoff: float) -> list[tuple[str, str]]:
         """``(tenant_id, agent_id)`` pairs with hot episodes older than ``cutoff``."""
@@ -759,6 +771,9 @@ class ProceduralStore(Store, Protocol):
         self, tenant_id: str, agent_id: str, *, limit: int, after: str | None
     ) -> list[Procedure]:
         """The latest active version of each name, by name, after ``after``."""
+
+    def restore_version(self, tenant_id: str, procedure: Procedure) -> bool:
+        """Store an exported version as it was (``False`` if that version exists)."""
 
     def delete(self, tenant_id: str, agent_id: str, name: str) -> int:
         """Delete every version of a name; return how many."""

@@ -8,8 +8,10 @@ import pytest
 
 from tests.conftest import Api
 
-TOOL = {"name": "refund", "parameters": {"type": "object", "properties": {"amount": {
-    "type": "number"}}}}
+TOOL = {
+    "name": "refund",
+    "parameters": {"type": "object", "properties": {"amount": {"type": "number"}}},
+}
 
 
 @pytest.fixture
@@ -17,11 +19,15 @@ def key(api: Api) -> str:
     return api.tenant("acme")
 
 
-def add(api: Api, key: str, name: str, definition: Any, kind: str = "tool",
-        **extra: Any) -> dict[str, Any]:
-    r = api.call(key, "POST", "/v1/memory/procedural",
-                 json={"agent_id": "bot", "name": name, "type": kind,
-                       "definition": definition, **extra})
+def add(
+    api: Api, key: str, name: str, definition: Any, kind: str = "tool", **extra: Any
+) -> dict[str, Any]:
+    r = api.call(
+        key,
+        "POST",
+        "/v1/memory/procedural",
+        json={"agent_id": "bot", "name": name, "type": kind, "definition": definition, **extra},
+    )
     assert r.status_code == 201, r.text
     return dict(r.json["data"])
 
@@ -33,8 +39,9 @@ def test_each_post_adds_an_immutable_version(api: Api, key: str) -> None:
     latest = api.call(key, "GET", "/v1/memory/procedural/bot/refund").json["data"]
     assert latest["version"] == 2
     assert latest["definition"]["strict"] is True
-    first = api.call(key, "GET", "/v1/memory/procedural/bot/refund",
-                     params={"version": "1"}).json["data"]
+    first = api.call(key, "GET", "/v1/memory/procedural/bot/refund", params={"version": "1"}).json[
+        "data"
+    ]
     assert first["definition"] == TOOL
     assert first["description"] == "Refund an order"
     versions = api.call(key, "GET", "/v1/memory/procedural/bot/refund/versions").json["data"]
@@ -46,8 +53,10 @@ def test_each_post_adds_an_immutable_version(api: Api, key: str) -> None:
 def test_reads_give_the_latest_active_version(api: Api, key: str) -> None:
     add(api, key, "greeting", "Hello {name}", kind="prompt")
     add(api, key, "greeting", "Hi {name}, draft", kind="prompt", active=False)
-    assert api.call(key, "GET", "/v1/memory/procedural/bot/greeting").json["data"][
-        "definition"] == "Hello {name}"
+    assert (
+        api.call(key, "GET", "/v1/memory/procedural/bot/greeting").json["data"]["definition"]
+        == "Hello {name}"
+    )
     draft = api.call(key, "GET", "/v1/memory/procedural/bot/greeting", params={"version": "2"})
     assert draft.json["data"]["active"] is False
 
@@ -57,17 +66,18 @@ def test_list_shows_the_latest_of_each_name_with_cursors(api: Api, key: str) -> 
         add(api, key, name, {"when": name}, kind="rule")
         add(api, key, name, {"when": name, "v": 2}, kind="rule")
     page = api.call(key, "GET", "/v1/memory/procedural/bot", params={"limit": "2"}).json["data"]
-    assert [(p["name"], p["version"]) for p in page["procedures"]] == [("a-rule", 2),
-                                                                       ("b-rule", 2)]
-    rest = api.call(key, "GET", "/v1/memory/procedural/bot",
-                    params={"limit": "2", "cursor": page["next_cursor"]}).json["data"]
+    assert [(p["name"], p["version"]) for p in page["procedures"]] == [("a-rule", 2), ("b-rule", 2)]
+    rest = api.call(
+        key,
+        "GET",
+        "/v1/memory/procedural/bot",
+        params={"limit": "2", "cursor": page["next_cursor"]},
+    ).json["data"]
     assert [p["name"] for p in rest["procedures"]] == ["c-rule"]
     assert rest["next_cursor"] is None
 
 
-def test_delete_removes_every_version_and_numbers_are_never_reused(
-    api: Api, key: str
-) -> None:
+def test_delete_removes_every_version_and_numbers_are_never_reused(api: Api, key: str) -> None:
     add(api, key, "refund", TOOL)
     add(api, key, "refund", TOOL)
     deleted = api.call(key, "DELETE", "/v1/memory/procedural/bot/refund").json["data"]
@@ -78,8 +88,13 @@ def test_delete_removes_every_version_and_numbers_are_never_reused(
 
 @pytest.mark.parametrize(
     "body",
-    [{"type": "macro"}, {"type": "tool", "definition": "not an object"},
-     {"type": "schema", "definition": [1]}, {"name": "a b"}, {"definition": None, "type": "prompt"}],
+    [
+        {"type": "macro"},
+        {"type": "tool", "definition": "not an object"},
+        {"type": "schema", "definition": [1]},
+        {"name": "a b"},
+        {"definition": None, "type": "prompt"},
+    ],
 )
 def test_bad_definitions_are_400(api: Api, key: str, body: dict[str, Any]) -> None:
     base = {"agent_id": "bot", "name": "x", "type": "tool", "definition": {}}
@@ -89,10 +104,12 @@ def test_bad_definitions_are_400(api: Api, key: str, body: dict[str, Any]) -> No
 def test_purge_and_isolation(api: Api, key: str) -> None:
     other = api.tenant("globex")
     add(api, key, "secret-tool", {"endpoint": "https://initech.internal"})
-    for method, path in (("GET", "/v1/memory/procedural/bot"),
-                         ("GET", "/v1/memory/procedural/bot/secret-tool"),
-                         ("GET", "/v1/memory/procedural/bot/secret-tool/versions"),
-                         ("DELETE", "/v1/memory/procedural/bot/secret-tool")):
+    for method, path in (
+        ("GET", "/v1/memory/procedural/bot"),
+        ("GET", "/v1/memory/procedural/bot/secret-tool"),
+        ("GET", "/v1/memory/procedural/bot/secret-tool/versions"),
+        ("DELETE", "/v1/memory/procedural/bot/secret-tool"),
+    ):
         r = api.call(other, method, path)
         assert "initech" not in r.text
         assert r.status_code in (200, 404)

@@ -107,10 +107,19 @@ class SqliteEpisodeStore:
         """Close this process's connections."""
         self.db.close()
 
-    def append(self, tenant_id: str, episodes: list[Episode]) -> None:
-        """Store new episodes atomically."""
+    def append(self, tenant_id: str, episodes: list[Episode], *, restore: bool = False) -> int:
+        """Store episodes atomically; with ``restore``, ids already present are skipped."""
+        stored = 0
         with self.db.write() as conn:
             for ep in episodes:
+                if (
+                    restore
+                    and conn.execute(
+                        "SELECT 1 FROM episodes WHERE tenant_id = ? AND id = ?", (tenant_id, ep.id)
+                    ).fetchone()
+                ):
+                    continue
+                stored += 1
                 conn.execute(
                     f"INSERT INTO episodes (tenant_id, {_COLUMNS})"  # noqa: S608
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -131,6 +140,7 @@ class SqliteEpisodeStore:
                     " VALUES (?, ?, ?, ?, ?)",
                     (searchable_text(ep.content), tenant_id, ep.agent_id, ep.id, ep.timestamp),
                 )
+        return stored
 
     def list_hot(
         self,
@@ -217,6 +227,16 @@ class SqliteEpisodeStore:
                 (query, tenant_id, agent_id, agent_id, limit),
             ).fetchall()
         return [(row[0], row[1], float(row[2]), -float(row[3])) for row in rows]
+
+    def agents(self, tenant_id: str) -> list[str]:
+        """Agents of the tenant with episodes in either tier."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id FROM episodes WHERE tenant_id = ?"
+                " UNION SELECT agent_id FROM cold_segments WHERE tenant_id = ? ORDER BY 1",
+                (tenant_id, tenant_id),
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def tiering_candidates(self, cutoff: float) -> list[tuple[str, str]]:
         """Agents with hot episodes older than ``cutoff``."""

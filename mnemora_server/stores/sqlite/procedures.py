@@ -143,6 +143,40 @@ class SqliteProceduralStore:
             ).fetchall()
         return [_procedure(row) for row in rows]
 
+    def restore_version(self, tenant_id: str, procedure: Procedure) -> bool:
+        """Store an exported version as it was, unless that version exists."""
+        p = procedure
+        with self.db.write() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM procedures WHERE tenant_id = ? AND agent_id = ? AND name = ?"
+                " AND version = ?",
+                (tenant_id, p.agent_id, p.name, p.version),
+            ).fetchone()
+            if exists:
+                return False
+            conn.execute(
+                f"INSERT INTO procedures (tenant_id, {_COLUMNS})"  # noqa: S608
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tenant_id,
+                    p.agent_id,
+                    p.name,
+                    p.version,
+                    p.type,
+                    json.dumps(p.definition),
+                    p.description,
+                    int(p.active),
+                    p.created_at,
+                ),
+            )
+            conn.execute(
+                "INSERT INTO procedure_names (tenant_id, agent_id, name, last_version)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, agent_id, name)"
+                " DO UPDATE SET last_version = MAX(last_version, excluded.last_version)",
+                (tenant_id, p.agent_id, p.name, p.version),
+            )
+        return True
+
     def delete(self, tenant_id: str, agent_id: str, name: str) -> int:
         """Delete every version of a name (its version counter stays, so numbers never repeat)."""
         with self.db.write() as conn:

@@ -188,7 +188,7 @@ class SqliteSemanticStore:
                 record = self._replace(conn, tenant_id, duplicate, draft, now, merge=True)
                 return SemanticWrite(record, deduplicated=True, created=False)
         record_id = draft.id or str(uuid.uuid4())
-        self._put(conn, tenant_id, record_id, draft, now, now)
+        self._put(conn, tenant_id, record_id, draft, now, draft.created_at or now)
         created = self._get(conn, tenant_id, record_id)
         assert created is not None
         return SemanticWrite(created, deduplicated=False, created=True)

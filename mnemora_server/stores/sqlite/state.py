@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,19 @@ class SqliteStateStore:
                 (tenant_id, now),
             ).fetchone()
         return StateStats(agents=row[0], sessions=row[1], bytes=row[2])
+
+    def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
+        """Every live document of the tenant (or agent), by agent and session."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id, session_id, data, version, created_at, updated_at, expires_at"
+                " FROM state WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)"
+                " AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)"
+                " ORDER BY agent_id, session_id",
+                (tenant_id, agent_id, agent_id, now),
+            ).fetchall()
+        for row in rows:
+            yield StateRecord(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6])
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Remove every row of the agent; return documents (not tombstones) removed."""
