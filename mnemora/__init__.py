@@ -33,8 +33,12 @@ from mnemora.errors import (
 )
 from mnemora.models import (
     EmbeddingsResponse,
+    EpisodeResponse,
     HealthResponse,
+    ImportResponse,
+    ProcedureResponse,
     PurgeResponse,
+    SearchResult,
     SemanticResponse,
     SessionPage,
     StateResponse,
@@ -44,7 +48,9 @@ from mnemora.sync_client import MnemoraSync
 
 __all__ = [
     "EmbeddingsResponse",
+    "EpisodeResponse",
     "HealthResponse",
+    "ImportResponse",
     "MnemoraAuthError",
     "MnemoraClient",
     "MnemoraConfigError",
@@ -61,7 +67,9 @@ __all__ = [
     "MnemoraTimeoutError",
     "MnemoraUnavailableError",
     "MnemoraValidationError",
+    "ProcedureResponse",
     "PurgeResponse",
+    "SearchResult",
     "SemanticResponse",
     "SessionPage",
     "StateResponse",

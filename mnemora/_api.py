@@ -17,8 +17,12 @@ from mnemora._core import Call, Plan
 from mnemora._transport import AsyncTransport, SyncTransport
 from mnemora.models import (
     EmbeddingsResponse,
+    EpisodeResponse,
     HealthResponse,
+    ImportResponse,
+    ProcedureResponse,
     PurgeResponse,
+    SearchResult,
     SemanticResponse,
     SessionPage,
     StateResponse,
@@ -419,6 +423,217 @@ class MemoryApi:
         """Embed texts with the server's model (counted as embeddings for the tenant)."""
         result = yield Call("POST", "/v1/embeddings", json={"input": texts}, write=False)
         return EmbeddingsResponse.model_validate(result)
+
+    # -- episodic memory ---------------------------------------------------------------------
+
+    @api_method
+    def store_episode(
+        self,
+        agent_id: str,
+        session_id: str,
+        type: str,
+        content: Any,
+        metadata: dict[str, Any] | None = None,
+        *,
+        timestamp: str | None = None,
+    ) -> Plan[EpisodeResponse]:
+        """Append an episode (the server assigns its id and ingest time).
+
+        Args:
+            agent_id: The agent.
+            session_id: The session.
+            type: ``conversation``, ``action``, ``observation`` or ``tool_call``.
+            content: Text or any JSON value.
+            metadata: JSON metadata.
+            timestamp: ISO 8601 event time, for imports (default: now).
+        """
+        body: dict[str, Any] = {
+            "agent_id": agent_id,
+            "session_id": session_id,
+            "type": type,
+            "content": content,
+        }
+        _put(body, metadata=metadata, timestamp=timestamp)
+        return EpisodeResponse.model_validate(
+            (yield Call("POST", "/v1/memory/episodic", json=body))
+        )
+
+    @api_method
+    def get_episodes(
+        self,
+        agent_id: str,
+        session_id: str | None = None,
+        type: str | None = None,
+        from_ts: str | None = None,
+        to_ts: str | None = None,
+        limit: int | None = None,
+    ) -> Plan[list[EpisodeResponse]]:
+        """The most recent episodes of an agent (newest first), filtered before the limit.
+
+        One page of at most ``limit`` (default 100); :meth:`iter_episodes` walks them all.
+        """
+        result = yield Call(
+            "GET",
+            f"/v1/memory/episodic/{_seg(agent_id)}",
+            params={
+                "session_id": session_id,
+                "type": type,
+                "from": from_ts,
+                "to": to_ts,
+                "limit": limit,
+            },
+        )
+        return [EpisodeResponse.model_validate(e) for e in result["episodes"]]
+
+    @api_pages
+    def iter_episodes(
+        self,
+        agent_id: str,
+        session_id: str | None = None,
+        type: str | None = None,
+        from_ts: str | None = None,
+        to_ts: str | None = None,
+        *,
+        page_size: int = 500,
+        cursor: str | None = None,
+    ) -> Plan[Page[EpisodeResponse]]:
+        """Every matching episode of an agent, newest first, across the hot and cold tiers."""
+        result = yield Call(
+            "GET",
+            f"/v1/memory/episodic/{_seg(agent_id)}",
+            params={
+                "session_id": session_id,
+                "type": type,
+                "from": from_ts,
+                "to": to_ts,
+                "limit": page_size,
+                "cursor": cursor,
+            },
+        )
+        items = [EpisodeResponse.model_validate(e) for e in result["episodes"]]
+        return items, result.get("next_cursor")
+
+    @api_method
+    def get_session_episodes(self, agent_id: str, session_id: str) -> Plan[list[EpisodeResponse]]:
+        """Replay a whole session in chronological order (follows cursors to the end)."""
+        episodes: list[EpisodeResponse] = []
+        cursor: str | None = None
+        while True:
+            result = yield Call(
+                "GET",
+                f"/v1/memory/episodic/{_seg(agent_id)}/sessions/{_seg(session_id)}",
+                params={"limit": 5000, "cursor": cursor},
+            )
+            episodes += [EpisodeResponse.model_validate(e) for e in result["episodes"]]
+            cursor = result.get("next_cursor")
+            if not cursor:
+                return episodes
+
+    @api_method
+    def search_episodes(
+        self, query: str, agent_id: str | None = None, limit: int = 10
+    ) -> Plan[list[EpisodeResponse]]:
+        """Episodes whose content matches the words of ``query`` (both tiers)."""
+        body: dict[str, Any] = {"query": query, "limit": limit}
+        _put(body, agent_id=agent_id)
+        result = yield Call("POST", "/v1/memory/episodic/search", json=body, write=False)
+        return [EpisodeResponse.model_validate(e) for e in result["results"]]
+
+    # -- procedural memory -------------------------------------------------------------------
+
+    @api_method
+    def store_procedure(
+        self,
+        agent_id: str,
+        name: str,
+        type: str,
+        definition: Any,
+        description: str | None = None,
+        *,
+        active: bool = True,
+    ) -> Plan[ProcedureResponse]:
+        """Add a version of a tool, schema, prompt or rule (earlier versions stay)."""
+        body: dict[str, Any] = {
+            "agent_id": agent_id,
+            "name": name,
+            "type": type,
+            "definition": definition,
+            "active": active,
+        }
+        _put(body, description=description)
+        result = yield Call("POST", "/v1/memory/procedural", json=body)
+        return ProcedureResponse.model_validate(result)
+
+    @api_method
+    def get_procedure(
+        self, agent_id: str, name: str, version: int | None = None
+    ) -> Plan[ProcedureResponse]:
+        """A definition: the latest active version, or the asked one."""
+        result = yield Call(
+            "GET",
+            f"/v1/memory/procedural/{_seg(agent_id)}/{_seg(name)}",
+            params={"version": version},
+        )
+        return ProcedureResponse.model_validate(result)
+
+    @api_method
+    def list_procedures(self, agent_id: str) -> Plan[list[ProcedureResponse]]:
+        """The latest active version of each of an agent's definitions."""
+        items: list[ProcedureResponse] = []
+        cursor: str | None = None
+        while True:
+            result = yield Call(
+                "GET",
+                f"/v1/memory/procedural/{_seg(agent_id)}",
+                params={"limit": 1000, "cursor": cursor},
+            )
+            items += [ProcedureResponse.model_validate(p) for p in result["procedures"]]
+            cursor = result.get("next_cursor")
+            if not cursor:
+                return items
+
+    @api_method
+    def delete_procedure(self, agent_id: str, name: str) -> Plan[int]:
+        """Delete every version of a definition; returns how many were deleted."""
+        result = yield Call("DELETE", f"/v1/memory/procedural/{_seg(agent_id)}/{_seg(name)}")
+        return int(result["versions_deleted"])
+
+    # -- across memory types -------------------------------------------------------------------
+
+    @api_method
+    def search_all(
+        self, query: str, agent_id: str | None = None, top_k: int = 10
+    ) -> Plan[list[SearchResult]]:
+        """Search semantic and episodic memory in one ranking."""
+        body: dict[str, Any] = {"query": query, "top_k": top_k}
+        _put(body, agent_id=agent_id)
+        result = yield Call("POST", "/v1/memory/search", json=body, write=False)
+        return [SearchResult.model_validate(r) for r in result["results"]]
+
+    @api_method
+    def get_all_memory(self, agent_id: str) -> Plan[dict[str, Any]]:
+        """A view of every memory type of an agent (``state``, ``semantic``, ``episodic``,
+        ``procedural``), most recent first."""
+        result = yield Call("GET", f"/v1/memory/{_seg(agent_id)}")
+        return dict(result)
+
+    @api_method
+    def export_agent(self, path: str, agent_id: str | None = None) -> Plan[int]:
+        """Download the tenant's memory (or one agent's) as NDJSON into ``path``.
+
+        Progress goes to stderr every 1,000 records. Returns the number of lines written.
+        """
+        return int(
+            (yield Call("GET", "/v1/export", params={"agent_id": agent_id}, download_to=str(path)))
+        )
+
+    @api_method
+    def import_file(self, path: str) -> Plan[ImportResponse]:
+        """Import an NDJSON export into this tenant (idempotent: ids and versions are kept)."""
+        with open(path, "rb") as handle:
+            data = handle.read()
+        result = yield Call("POST", "/v1/import", content=(data, "application/x-ndjson"))
+        return ImportResponse.model_validate(result)
 
     # -- whole agent, usage, health ------------------------------------------------------------
 

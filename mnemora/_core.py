@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import uuid
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ class Call:
         json: JSON body, if any.
         write: Whether it changes data; writes carry an ``Idempotency-Key`` so that a retry
             never writes twice. Defaults to true for POST, PUT, PATCH and DELETE.
+        content: A raw body (instead of ``json``), with its content type.
+        download_to: Stream the answer's body into this file; the call's data is the number
+            of lines written.
     """
 
     method: str
@@ -53,6 +57,8 @@ class Call:
     params: Mapping[str, Any] | None = None
     json: Any = None
     write: bool | None = None
+    content: tuple[bytes, str] | None = None
+    download_to: str | None = None
 
     def is_write(self) -> bool:
         """Whether the call changes data."""
@@ -71,13 +77,25 @@ class Send:
 
 
 @dataclass(frozen=True)
+class Download:
+    """Step: send this request and stream a successful body into ``path``.
+
+    The outcome handed back is the response (its body already consumed on success), or the
+    transport error. ``lines`` receives the number of lines written.
+    """
+
+    request: httpx.Request
+    path: str
+
+
+@dataclass(frozen=True)
 class Sleep:
     """Step: wait this many seconds."""
 
     seconds: float
 
 
-Step = Send | Sleep
+Step = Send | Download | Sleep
 Outcome = httpx.Response | httpx.TransportError | None
 
 
@@ -135,6 +153,15 @@ class ClientConfig:
 def build_request(client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
     """The HTTP request for ``call`` (without the idempotency key)."""
     params = {k: v for k, v in (call.params or {}).items() if v is not None}
+    if call.content is not None:
+        body, content_type = call.content
+        return client.build_request(
+            call.method,
+            call.path,
+            params=params or None,
+            content=body,
+            headers={"Content-Type": content_type},
+        )
     return client.build_request(
         call.method,
         call.path,
@@ -198,19 +225,21 @@ def decode(response: httpx.Response) -> Any:
 
 
 def send_call(
-    config: ClientConfig, request: httpx.Request, write: bool
+    config: ClientConfig, request: httpx.Request, write: bool, download_to: str | None = None
 ) -> Generator[Step, Outcome, Any]:
     """Steps that send one request with retries and return its decoded ``data``."""
     if write:
         request.headers["Idempotency-Key"] = "idem_" + uuid.uuid4().hex
     attempt = 0
     while True:
-        outcome = yield Send(request)
+        outcome = yield (Send(request) if download_to is None else Download(request, download_to))
         if isinstance(outcome, httpx.Response):
             if attempt < config.max_retries and _retryable(outcome):
                 yield Sleep(retry_delay(config, attempt, parse_retry_after(outcome)))
                 attempt += 1
                 continue
+            if download_to is not None and outcome.status_code < 400:
+                return outcome.extensions.get("mnemora_lines", 0)
             return decode(outcome)
         if attempt < config.max_retries:
             yield Sleep(retry_delay(config, attempt, None))
@@ -228,7 +257,25 @@ def execute(
     try:
         call = next(plan)
         while True:
-            data = yield from send_call(config, build_request(client, call), call.is_write())
+            data = yield from send_call(
+                config, build_request(client, call), call.is_write(), call.download_to
+            )
             call = plan.send(data)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
+
+
+class LineCounter:
+    """Counts the lines of a streamed body and reports progress now and then."""
+
+    def __init__(self, label: str, every: int = 1000) -> None:
+        self.lines = 0
+        self._label = label
+        self._every = every
+
+    def feed(self, chunk: bytes) -> None:
+        """Count the newlines of one chunk."""
+        before = self.lines
+        self.lines += chunk.count(b"\n")
+        if self.lines // self._every > before // self._every:
+            print(f"{self._label}: {self.lines} records", file=sys.stderr, flush=True)

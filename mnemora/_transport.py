@@ -8,7 +8,7 @@ from typing import Self, TypeVar
 
 import httpx
 
-from mnemora._core import ClientConfig, Outcome, Plan, Sleep, execute
+from mnemora._core import ClientConfig, Download, LineCounter, Outcome, Plan, Sleep, execute
 
 R = TypeVar("R")
 
@@ -42,9 +42,28 @@ class SyncTransport:
                 outcome = None
                 continue
             try:
-                outcome = self._http.send(step.request)
+                if isinstance(step, Download):
+                    outcome = self._download(step)
+                else:
+                    outcome = self._http.send(step.request)
             except httpx.TransportError as exc:
                 outcome = exc
+
+    def _download(self, step: Download) -> httpx.Response:
+        response = self._http.send(step.request, stream=True)
+        try:
+            if response.status_code >= 400:
+                response.read()
+                return response
+            counter = LineCounter(step.path)
+            with open(step.path, "wb") as handle:
+                for chunk in response.iter_bytes():
+                    handle.write(chunk)
+                    counter.feed(chunk)
+            response.extensions = {**response.extensions, "mnemora_lines": counter.lines}
+            return response
+        finally:
+            response.close()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -86,9 +105,28 @@ class AsyncTransport:
                 outcome = None
                 continue
             try:
-                outcome = await self._http.send(step.request)
+                if isinstance(step, Download):
+                    outcome = await self._download(step)
+                else:
+                    outcome = await self._http.send(step.request)
             except httpx.TransportError as exc:
                 outcome = exc
+
+    async def _download(self, step: Download) -> httpx.Response:
+        response = await self._http.send(step.request, stream=True)
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                return response
+            counter = LineCounter(step.path)
+            with open(step.path, "wb") as handle:
+                async for chunk in response.aiter_bytes():
+                    handle.write(chunk)
+                    counter.feed(chunk)
+            response.extensions = {**response.extensions, "mnemora_lines": counter.lines}
+            return response
+        finally:
+            await response.aclose()
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -70,6 +70,98 @@ class SemanticResponse(_Response):
     chunk_count: int | None = None
 
 
+class EpisodeResponse(_Response):
+    """An episode of an agent session.
+
+    Attributes:
+        id: Server-assigned id.
+        agent_id: The agent.
+        session_id: The session.
+        type: ``conversation``, ``action``, ``observation`` or ``tool_call``.
+        content: Text or any JSON value.
+        metadata: User metadata.
+        timestamp: ISO 8601 time of the event.
+        ingested_at: ISO 8601 time the server received it.
+        score: Keyword relevance (search results only).
+    """
+
+    id: str
+    agent_id: str
+    session_id: str
+    type: str
+    content: Any = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    timestamp: str
+    ingested_at: str | None = None
+    score: float | None = None
+
+
+class ProcedureResponse(_Response):
+    """One version of a procedural definition.
+
+    Attributes:
+        agent_id: The agent.
+        name: The definition's name.
+        version: Its version (1, 2, ...).
+        type: ``tool``, ``schema``, ``prompt`` or ``rule``.
+        definition: The JSON body.
+        description: What it is for.
+        active: Whether reads without a version may return it.
+        created_at: ISO 8601 time the version was added.
+    """
+
+    agent_id: str
+    name: str
+    version: int
+    type: str
+    definition: Any = None
+    description: str | None = None
+    active: bool = True
+    created_at: str
+
+
+class SearchResult(_Response):
+    """One result of a cross-memory search.
+
+    Attributes:
+        memory_type: ``semantic`` or ``episodic``.
+        id: The record's id.
+        agent_id: The agent.
+        content: The text (semantic) or event (episodic).
+        similarity_score: Cosine similarity, for semantic vector matches.
+        score: The fused ranking score.
+        relevance: How it matched.
+        metadata: The record's metadata.
+        created_at: Creation time of semantic records.
+        timestamp: Event time of episodes.
+    """
+
+    memory_type: str
+    id: str | None = None
+    agent_id: str | None = None
+    content: Any = None
+    similarity_score: float | None = None
+    score: float | None = None
+    relevance: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: str | None = None
+    timestamp: str | None = None
+
+
+class ImportResponse(_Response):
+    """What an import stored.
+
+    Attributes:
+        stored: Records stored, by kind.
+        skipped: Records already present.
+        lines: Lines read.
+    """
+
+    stored: dict[str, int] = Field(default_factory=dict)
+    skipped: int = 0
+    lines: int = 0
+
+
 class EmbeddingsResponse(_Response):
     """Vectors from the server's model.
 

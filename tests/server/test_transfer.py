@@ -183,9 +183,7 @@ def test_a_bad_line_anywhere_writes_nothing(api: Api, populated: str) -> None:
     assert [line["kind"] for line in export(api, target)] == ["header"]
 
 
-def test_import_over_the_vector_quota_is_507_and_writes_nothing(
-    api: Api, populated: str
-) -> None:
+def test_import_over_the_vector_quota_is_507_and_writes_nothing(api: Api, populated: str) -> None:
     source = export(api, populated)
     target = api.tenant("tiny", limits={"max_vectors": 2})
     body = "\n".join(json.dumps(line) for line in source).encode()
