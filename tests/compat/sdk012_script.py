@@ -62,7 +62,7 @@ with MnemoraSync(api_key=api_key, base_url=base_url) as client:
     found = client.search_memory("How do I reset my password?", agent_id="compat-agent", top_k=3)
     called.add("search_memory")
     assert found[0].content == notes[0], found
-    assert found[0].similarity_score and found[0].similarity_score > 0.5
+    assert (found[0].similarity_score or 0) > 0.5
     filtered = client.search_memory("office", metadata_filter={"i": 1})
     assert [m.id for m in filtered] == [memories[1].id], filtered
     assert client.get_memory(memories[0].id).metadata == {"i": 0}

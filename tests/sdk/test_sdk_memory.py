@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,12 @@ from tests.conftest import LiveServer
 
 
 @pytest.fixture
-def client(live_server: LiveServer, request: pytest.FixtureRequest) -> MnemoraSync:
+def client(live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[MnemoraSync]:
     key = live_server.tenant(
         f"sdk-{request.node.name[:40].replace('[', '-').rstrip(']')}", burst_per_second=100_000
     )
-    sync = MnemoraSync(api_key=key, base_url=live_server.url)
-    request.addfinalizer(sync.close)
-    return sync
+    with MnemoraSync(api_key=key, base_url=live_server.url) as sync:
+        yield sync
 
 
 def test_semantic_methods(client: MnemoraSync) -> None:
