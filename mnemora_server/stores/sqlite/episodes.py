@@ -15,7 +15,7 @@ from typing import Any
 from mnemora_server.errors import ConflictError
 from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
 from mnemora_server.stores.sqlite.database import SqliteDatabase
-from mnemora_server.stores.sqlite.semantic import fts_query
+from mnemora_server.stores.sqlite.fulltext import match_query, scope_tokens
 
 MIGRATIONS = (
     """
@@ -36,8 +36,8 @@ MIGRATIONS = (
     CREATE INDEX episodes_by_session ON episodes (tenant_id, agent_id, session_id, ts, id);
     CREATE INDEX episodes_by_age ON episodes (ts, tenant_id, agent_id);
     CREATE VIRTUAL TABLE episode_text USING fts5 (
-        text, tenant_id UNINDEXED, agent_id UNINDEXED, episode_id UNINDEXED, ts UNINDEXED,
-        tokenize = 'unicode61'
+        content, scope, tenant_id UNINDEXED, agent_id UNINDEXED, episode_id UNINDEXED,
+        ts UNINDEXED, tokenize = 'unicode61'
     );
     CREATE TABLE cold_segments (
         tenant_id TEXT NOT NULL,
@@ -136,9 +136,16 @@ class SqliteEpisodeStore:
                     ),
                 )
                 conn.execute(
-                    "INSERT INTO episode_text (text, tenant_id, agent_id, episode_id, ts)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (searchable_text(ep.content), tenant_id, ep.agent_id, ep.id, ep.timestamp),
+                    "INSERT INTO episode_text (content, scope, tenant_id, agent_id, episode_id,"
+                    " ts) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        searchable_text(ep.content),
+                        scope_tokens(tenant_id, ep.agent_id),
+                        tenant_id,
+                        ep.agent_id,
+                        ep.id,
+                        ep.timestamp,
+                    ),
                 )
         return stored
 
@@ -216,14 +223,14 @@ class SqliteEpisodeStore:
         self, tenant_id: str, text: str, *, agent_id: str | None, limit: int
     ) -> list[tuple[str, str, float, float]]:
         """Episodes in either tier matching the words of ``text``, by BM25."""
-        query = fts_query(text)
+        query = match_query(text, tenant_id, agent_id)
         if query is None:
             return []
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT episode_id, agent_id, ts, bm25(episode_text) FROM episode_text"
+                "SELECT episode_id, agent_id, ts, bm25(episode_text, 1.0, 0.0) FROM episode_text"
                 " WHERE episode_text MATCH ? AND tenant_id = ? AND (? IS NULL OR agent_id = ?)"
-                " ORDER BY bm25(episode_text) LIMIT ?",
+                " ORDER BY bm25(episode_text, 1.0, 0.0) LIMIT ?",
                 (query, tenant_id, agent_id, agent_id, limit),
             ).fetchall()
         return [(row[0], row[1], float(row[2]), -float(row[3])) for row in rows]

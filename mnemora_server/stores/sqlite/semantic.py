@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -29,6 +28,7 @@ from mnemora_server.stores.base import (
     SemanticWrite,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase
+from mnemora_server.stores.sqlite.fulltext import match_query, scope_tokens
 from mnemora_server.stores.sqlite.vector_index import Matcher, VectorIndex
 
 MIGRATIONS = (
@@ -56,7 +56,7 @@ MIGRATIONS = (
     CREATE INDEX semantic_listing ON semantic (tenant_id, agent_id, namespace, pk);
     CREATE INDEX semantic_by_hash ON semantic (tenant_id, agent_id, namespace, content_hash);
     CREATE INDEX semantic_by_parent ON semantic (tenant_id, parent_id);
-    CREATE VIRTUAL TABLE semantic_fts USING fts5 (content, tokenize = 'unicode61');
+    CREATE VIRTUAL TABLE semantic_fts USING fts5 (content, scope, tokenize = 'unicode61');
     CREATE TABLE semantic_partitions (
         tenant_id TEXT NOT NULL,
         agent_id TEXT NOT NULL,
@@ -72,7 +72,6 @@ _COLUMNS = (
     "id, agent_id, namespace, content, metadata, created_at, updated_at, parent_id,"
     " chunk_index, chunk_count, deleted_at"
 )
-_WORDS = re.compile(r"\w+", re.UNICODE)
 
 
 def content_hash(content: str) -> str:
@@ -101,14 +100,6 @@ def _blob(vector: Any) -> bytes | None:
     if vector is None:
         return None
     return np.asarray(vector, dtype=np.float32).tobytes()
-
-
-def fts_query(text: str) -> str | None:
-    """An FTS5 query matching any word of ``text`` (quoted, so no syntax can be injected)."""
-    words = list(dict.fromkeys(w.lower() for w in _WORDS.findall(text)))[:32]
-    if not words:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 class SqliteSemanticStore:
@@ -292,7 +283,10 @@ class SqliteSemanticStore:
         ).fetchone()[0]
         conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
         if embedding is not None:  # only searchable units (not chunked parents) are indexed
-            conn.execute("INSERT INTO semantic_fts (rowid, content) VALUES (?, ?)", (pk, content))
+            conn.execute(
+                "INSERT INTO semantic_fts (rowid, content, scope) VALUES (?, ?, ?)",
+                (pk, content, scope_tokens(tenant_id, draft.agent_id)),
+            )
 
     def _put(
         self,
@@ -493,18 +487,19 @@ class SqliteSemanticStore:
         limit: int,
     ) -> list[SemanticHit]:
         """Records matching any word of ``text``, by BM25 relevance."""
-        query = fts_query(text)
+        query = match_query(text, tenant_id, agent_id)
         if query is None:
             return []
         hits: list[SemanticHit] = []
         with self.db.read() as conn:
             rows = conn.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))},"  # noqa: S608
-                " bm25(semantic_fts) FROM semantic_fts JOIN semantic s ON s.pk = semantic_fts.rowid"
+                " bm25(semantic_fts, 1.0, 0.0) FROM semantic_fts"
+                " JOIN semantic s ON s.pk = semantic_fts.rowid"
                 " WHERE semantic_fts MATCH ? AND s.tenant_id = ? AND s.deleted_at IS NULL"
                 " AND NOT (s.parent_id IS NULL AND s.chunk_count IS NOT NULL)"
                 " AND (? IS NULL OR s.agent_id = ?) AND (? IS NULL OR s.namespace = ?)"
-                " ORDER BY bm25(semantic_fts) LIMIT ?",
+                " ORDER BY bm25(semantic_fts, 1.0, 0.0) LIMIT ?",
                 (query, tenant_id, agent_id, agent_id, namespace, namespace, limit * 5 + 20),
             ).fetchall()
         for row in rows:

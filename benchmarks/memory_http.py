@@ -1,0 +1,337 @@
+"""Semantic and episodic memory on the embedded default, measured over HTTP.
+
+Cases (each prints p50/p99 or a rate):
+- semantic store latency (server-side embedding), one client;
+- batch ingest rate (``/v1/memory/semantic/batch``, server-side embedding);
+- search latency at 1K, 10K and 100K memories in one agent, including the query embedding,
+  in ``vector`` and ``hybrid`` mode;
+- episode append and list latency with 1M episodes in the tenant;
+- purge time for an agent with 100K memories and 100K episodes.
+
+Bulk data for the large cases is written straight into the stores (random unit vectors and
+synthetic sentences) before the server starts; every measured operation goes over HTTP.
+
+Run: ``make bench-memory`` or ``python -m benchmarks.memory_http [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from benchmarks.state_http import ADMIN, _start_server
+from mnemora_server.settings import Settings
+from mnemora_server.stores.base import Episode, SemanticDraft
+from mnemora_server.stores.registry import open_stores
+
+WORDS = [
+    "customer",
+    "order",
+    "refund",
+    "invoice",
+    "password",
+    "account",
+    "billing",
+    "shipping",
+    "parcel",
+    "delivery",
+    "support",
+    "ticket",
+    "agent",
+    "product",
+    "feature",
+    "release",
+    "mobile",
+    "dark",
+    "mode",
+    "export",
+    "report",
+    "data",
+    "security",
+    "login",
+    "reset",
+    "settings",
+    "team",
+    "plan",
+    "upgrade",
+    "discount",
+    "coupon",
+    "warranty",
+    "return",
+    "exchange",
+    "payment",
+    "card",
+    "bank",
+    "transfer",
+    "subscription",
+    "renewal",
+    "cancel",
+    "trial",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(12)) + "."
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 2),
+    }
+
+
+def timed(count: int, fn: Callable[[int], Any]) -> list[float]:
+    samples = []
+    for i in range(count):
+        started = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def bulk_load(data_dir: Path, sizes: dict[str, int], episodes: int, purge_agent: str) -> None:
+    """Write bulk memories and episodes straight into the stores (setup, not measured)."""
+    settings = Settings(data_dir=data_dir)
+    stores = open_stores(settings, dimension=384)
+    stores.setup()
+    rng = random.Random(7)
+    vectors = np.random.default_rng(7)
+    now = time.time()
+    for agent, count in sizes.items():
+        done = 0
+        while done < count:
+            n = min(2000, count - done)
+            matrix = vectors.standard_normal((n, 384)).astype(np.float32)
+            matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+            drafts = [
+                SemanticDraft(
+                    agent_id=agent,
+                    namespace="default",
+                    content=sentence(rng),
+                    metadata={"i": done + i},
+                    embedding=matrix[i],
+                    dedup=False,
+                )
+                for i in range(n)
+            ]
+            stores.semantic.write("bench", drafts, now, dedup_threshold=0.95, max_vectors=None)
+            done += n
+        print(f"  loaded {count} memories into {agent}", file=sys.stderr, flush=True)
+    loaded = 0
+    while loaded < episodes:
+        n = min(20_000, episodes - loaded)
+        batch = [
+            Episode(
+                id=f"ep_bulk_{loaded + i:09d}",
+                agent_id=(purge_agent if (loaded + i) % 10 == 0 else f"agent-{(loaded + i) % 50}"),
+                session_id=f"s{(loaded + i) % 1000}",
+                type="conversation",
+                content={"role": "user", "message": sentence(rng)},
+                metadata={},
+                timestamp=now - (episodes - loaded - i),
+                ingested_at=now,
+            )
+            for i in range(n)
+        ]
+        stores.episodes.append("bench", batch)
+        loaded += n
+        if loaded % 200_000 == 0:
+            print(f"  loaded {loaded} episodes", file=sys.stderr, flush=True)
+    stores.close()
+
+
+def main() -> None:
+    """Run every case and print JSON lines plus a Markdown table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--port", type=int, default=18766)
+    args = parser.parse_args()
+    big = 2_000 if args.quick else 100_000
+    episodes_total = 20_000 if args.quick else 1_000_000
+    sizes = {
+        "search-1k": 1_000,
+        "search-10k": 10_000 if not args.quick else 2_000,
+        f"search-{big // 1000}k": big,
+        "purge-me": big,
+    }
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        bulk_load(data, sizes, episodes_total, "purge-me")
+        print(f"  bulk load took {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        os.environ.setdefault(
+            "MNEMORA_EMBEDDING_MODEL_PATH",
+            str(Path(__file__).resolve().parents[2] / "shared" / "models" / "all-MiniLM-L6-v2"),
+        )
+        server = _start_server(data, args.port, workers=2, threads=8)
+        try:
+            rows = run_cases(args.port, sizes, episodes_total, args.quick)
+        finally:
+            server.terminate()
+            server.wait()
+    for row in rows:
+        print(json.dumps(row))
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded "
+        "default, all-MiniLM-L6-v2 (ONNX, CPU)\n"
+    )
+    print("| case | result |")
+    print("|---|---|")
+    for row in rows:
+        case = row.pop("case")
+        print(f"| {case} | " + ", ".join(f"{k} {v}" for k, v in row.items()) + " |")
+
+
+def run_cases(
+    port: int, sizes: dict[str, int], episodes_total: int, quick: bool
+) -> list[dict[str, Any]]:
+    url = f"http://127.0.0.1:{port}"
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    limits = {
+        "calls_per_day": 100_000_000,
+        "burst_per_second": 1_000_000,
+        "max_vectors": 10_000_000,
+        "max_storage_bytes": 10**12,
+    }
+    httpx.post(
+        url + "/v1/admin/tenants",
+        headers=admin,
+        json={"tenant_id": "bench", "tier": "scale", "limits": limits},
+    )
+    key = httpx.post(url + "/v1/admin/tenants/bench/keys", headers=admin, json={}).json()["data"][
+        "api_key"
+    ]
+    rng = random.Random(11)
+    rows: list[dict[str, Any]] = []
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300
+    ) as client:
+        client.post("/v1/memory/semantic", json={"agent_id": "warm", "content": "warm up"})
+        samples = timed(
+            200,
+            lambda i: client.post(
+                "/v1/memory/semantic",
+                json={
+                    "agent_id": "store-latency",
+                    "content": sentence(rng) + f" #{i}",
+                    "dedup": True,
+                },
+            ),
+        )
+        rows.append(
+            {"case": "semantic store (1 client, embedding + dedup)", **percentiles(samples)}
+        )
+
+        batches = 5 if quick else 20
+        started = time.perf_counter()
+        for b in range(batches):
+            items = [
+                {"content": sentence(rng) + f" batch {b} item {i}", "dedup": False}
+                for i in range(100)
+            ]
+            r = client.post(
+                "/v1/memory/semantic/batch", json={"agent_id": "ingest", "items": items}
+            )
+            assert r.status_code == 201, r.text
+        rate = batches * 100 / (time.perf_counter() - started)
+        rows.append(
+            {
+                "case": "batch ingest (100 per request, server-side embedding)",
+                "memories_per_s": round(rate, 1),
+            }
+        )
+
+        for agent, count in sizes.items():
+            if not agent.startswith("search-"):
+                continue
+            for mode in ("vector", "hybrid"):
+                body = {
+                    "query": "how do I get a refund for my order",
+                    "agent_id": agent,
+                    "top_k": 10,
+                    "mode": mode,
+                }
+                client.post("/v1/memory/semantic/search", json=body)  # load the partition
+                client.post("/v1/memory/semantic/search", json=body)
+                samples = timed(
+                    100,
+                    lambda i, body=body: client.post(
+                        "/v1/memory/semantic/search",
+                        json={**body, "query": f"{body['query']} {rng.choice(WORDS)} {i}"},
+                    ),
+                )
+                rows.append(
+                    {
+                        "case": f"search {mode}, {count} memories in the agent",
+                        **percentiles(samples),
+                    }
+                )
+
+        samples = timed(
+            500,
+            lambda i: client.post(
+                "/v1/memory/episodic",
+                json={
+                    "agent_id": "agent-1",
+                    "session_id": "live",
+                    "type": "conversation",
+                    "content": {"role": "user", "message": sentence(rng)},
+                },
+            ),
+        )
+        rows.append(
+            {
+                "case": f"episode append ({episodes_total} episodes in the tenant)",
+                **percentiles(samples),
+            }
+        )
+        samples = timed(
+            200, lambda i: client.get("/v1/memory/episodic/agent-7", params={"limit": 50})
+        )
+        rows.append(
+            {
+                "case": f"episode list, 50 newest ({episodes_total} in the tenant)",
+                **percentiles(samples),
+            }
+        )
+        samples = timed(
+            100,
+            lambda i: client.get(
+                "/v1/memory/episodic/agent-7",
+                params={"limit": 50, "session_id": f"s{7 + 50 * (i % 19)}"},
+            ),
+        )
+        rows.append({"case": "episode list, one session's newest 50", **percentiles(samples)})
+
+        started = time.perf_counter()
+        purged = client.delete("/v1/memory/purge-me").json()["data"]
+        rows.append(
+            {
+                "case": "purge an agent",
+                "seconds": round(time.perf_counter() - started, 2),
+                "memories": purged["semantic_deleted"],
+                "episodes": purged["episodes_deleted"],
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
