@@ -17,6 +17,7 @@ Run: ``make bench-memory`` or ``python -m benchmarks.memory_http [--quick]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -84,16 +85,16 @@ def _vocabulary() -> tuple[list[str], list[float]]:
     words = [w for w in vocab.read_text().split() if w.isalpha() and w.isascii() and len(w) > 2]
     words = list(TOPICS) + [w for w in words if w not in TOPICS]
     random.Random(3).shuffle(words)
-    weights = [1.0 / (rank + 1) for rank in range(len(words))]
-    return words, weights
+    cumulative = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(words))))
+    return words, cumulative
 
 
-WORDS, WEIGHTS = _vocabulary()
+WORDS, CUMULATIVE_WEIGHTS = _vocabulary()
 
 
 def sentence(rng: random.Random) -> str:
     """A synthetic sentence of 12 words drawn with Zipf frequencies."""
-    return " ".join(rng.choices(WORDS, WEIGHTS, k=12)) + "."
+    return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE_WEIGHTS, k=12)) + "."
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from mnemora_server.auth import Authenticator
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.registry import build_embedder
 from mnemora_server.errors import MnemoraServerError
-from mnemora_server.limits import CallMeter
+from mnemora_server.limits import CallMeter, StorageQuota
 from mnemora_server.middleware import AuthMiddleware, EnvelopeMiddleware, IdempotencyMiddleware
 from mnemora_server.openapi import build_openapi
 from mnemora_server.resources.admin import (
@@ -58,6 +58,7 @@ from mnemora_server.resources.state import (
 from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
 from mnemora_server.resources.transfer import ExportResource, ImportResource
 from mnemora_server.services.registry import Services
+from mnemora_server.services.usage import UsageService
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
 from mnemora_server.stores.registry import open_stores
@@ -147,7 +148,7 @@ def build_routes(
             "/v1/memory/episodic/{agent_id}/sessions/{session_id}",
             SessionEpisodesResource(services.episodic),
         ),
-        ("/v1/memory/episodic/{agent_id}/summarize", SummarizeResource(body)),
+        ("/v1/memory/episodic/{agent_id}/summarize", SummarizeResource(services.summaries, body)),
         ("/v1/memory/procedural", ProcedureCollectionResource(services.procedural, body)),
         ("/v1/memory/procedural/{agent_id}", AgentProceduresResource(services.procedural)),
         ("/v1/memory/procedural/{agent_id}/{name}", ProcedureResource(services.procedural)),
@@ -200,7 +201,13 @@ def create_app(
     authenticator = Authenticator(stores.accounts, settings.tiers)
     middleware: list[Any] = [
         EnvelopeMiddleware(),
-        AuthMiddleware(authenticator, CallMeter(stores.usage), settings.admin_token, clock),
+        AuthMiddleware(
+            authenticator,
+            CallMeter(stores.usage),
+            StorageQuota(UsageService(stores, clock).storage_bytes, clock),
+            settings.admin_token,
+            clock,
+        ),
         IdempotencyMiddleware(
             stores.idempotency,
             max_body_bytes=settings.max_body_bytes,

@@ -23,7 +23,7 @@ from mnemora_server.errors import (
     ValidationError,
 )
 from mnemora_server.http import body_bytes, operation_of
-from mnemora_server.limits import CallMeter, rate_limit_headers
+from mnemora_server.limits import CallMeter, StorageQuota, rate_limit_headers
 from mnemora_server.stores.base import IdempotencyStore
 
 _log = logging.getLogger(__name__)
@@ -75,11 +75,13 @@ class AuthMiddleware:
         self,
         authenticator: Authenticator,
         meter: CallMeter,
+        quota: StorageQuota,
         admin_token: str | None,
         clock: Callable[[], float],
     ) -> None:
         self._authenticator = authenticator
         self._meter = meter
+        self._quota = quota
         self._admin_token = admin_token
         self._clock = clock
 
@@ -110,6 +112,8 @@ class AuthMiddleware:
         writes = op.writes if op is not None else req.method not in _READ_METHODS
         if writes and tenant.scope == "read_only":
             raise ForbiddenError("this key is read-only")
+        if writes and req.method != "DELETE":
+            self._quota.admit(tenant, req.content_length or 0)
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         embedding_model: Model name of the local embedder.
         embedding_model_path: A local copy of the model; nothing is downloaded when set.
         embedding_dimension: Dimension for the ``hash`` embedder.
+        llm_url: An OpenAI-compatible API root for episode summaries (none: summaries 501).
+        llm_model: The chat model for summaries.
+        llm_api_key: Bearer token for that API, if it needs one.
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -63,6 +66,9 @@ class Settings(BaseSettings):
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embedding_model_path: Path | None = None
     embedding_dimension: int | None = None
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
 
     def resolved_accounts_url(self) -> str:
         """The accounts store URL, defaulting to a SQLite file in the data directory."""

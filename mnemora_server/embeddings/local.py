@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,33 @@ from mnemora_server.embeddings.base import Vectors, normalise
 from mnemora_server.errors import UnavailableError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@contextmanager
+def _onnx_threads_that_sleep() -> Iterator[None]:
+    """Make the ONNX sessions created inside this block park idle threads instead of spinning.
+
+    onnxruntime's worker threads busy-wait after each run by default; in a server that also
+    does a vector search (numpy) right after embedding the query, they steal the CPU from it
+    (measured on 2 cores: embedding 9.4 -> 5.5 ms, a 100K-vector search 14.8 -> 6.4 ms).
+    fastembed does not expose the option, so the session options class is swapped while it
+    builds its session.
+    """
+    import onnxruntime
+
+    original = onnxruntime.SessionOptions
+
+    class _SleepingThreads(original):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self.add_session_config_entry("session.inter_op.allow_spinning", "0")
+
+    onnxruntime.SessionOptions = _SleepingThreads
+    try:
+        yield
+    finally:
+        onnxruntime.SessionOptions = original
 
 
 class FastEmbedEmbedder:
@@ -36,7 +64,7 @@ class FastEmbedEmbedder:
         model_path: Path | None = None,
         *,
         dimension: int = 384,
-        batch_size: int = 64,
+        batch_size: int = 32,
         threads: int | None = None,
     ) -> None:
         self.name = model
@@ -61,7 +89,8 @@ class FastEmbedEmbedder:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     kwargs["specific_model_path"] = str(self._model_path)
                 try:
-                    self._model = TextEmbedding(self.name, **kwargs)
+                    with _onnx_threads_that_sleep():
+                        self._model = TextEmbedding(self.name, **kwargs)
                 except Exception as exc:  # fastembed raises plain exceptions on load failure
                     raise UnavailableError(
                         f"the embedding model could not be loaded: {exc}"

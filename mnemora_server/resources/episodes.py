@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import falcon
 
-from mnemora_server.errors import NotConfiguredError
 from mnemora_server.http import operation, read_body, read_query, send
 from mnemora_server.identifiers import check_identifier
 from mnemora_server.resources.context import bind_agent, tenant_of
@@ -18,8 +17,10 @@ from mnemora_server.schemas.episodes import (
     EpisodeSummarize,
     EpisodeWrite,
     SessionQuery,
+    SummaryOut,
 )
 from mnemora_server.services.episodes import EpisodeInput, EpisodicMemoryService
+from mnemora_server.services.summaries import SummaryService
 from mnemora_server.stores.base import EpisodeFilter
 
 _TAGS = ("episodic memory",)
@@ -159,21 +160,33 @@ class EpisodeSearchResource:
 class SummarizeResource:
     """``POST /v1/memory/episodic/{agent_id}/summarize``."""
 
-    def __init__(self, max_body_bytes: int) -> None:
+    def __init__(self, summaries: SummaryService, max_body_bytes: int) -> None:
+        self._summaries = summaries
         self._max_body = max_body_bytes
 
     @operation(
-        summary="Summarise episodes with the configured LLM (501 without one)",
+        summary="Summarise a session or the latest episodes with the configured LLM "
+        "(501 without one)",
         request=EpisodeSummarize,
+        response=SummaryOut,
         writes=False,
         tags=_TAGS,
     )
     def on_post(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
         """Summarise episodes."""
-        tenant_of(req)
+        tenant = tenant_of(req)
         bind_agent(req, agent_id)
-        read_body(req, EpisodeSummarize, self._max_body)
-        raise NotConfiguredError(
-            "no LLM is configured for summaries; set an OpenAI-compatible endpoint or Bedrock "
-            "model in the server configuration"
+        body = read_body(req, EpisodeSummarize, self._max_body)
+        summary = self._summaries.summarize(
+            tenant.tenant_id, agent_id, session_id=body.session_id, limit=body.limit
+        )
+        send(
+            resp,
+            SummaryOut(
+                agent_id=agent_id,
+                session_id=body.session_id,
+                summary=summary.text,
+                episodes=summary.episodes,
+                model=summary.model,
+            ),
         )

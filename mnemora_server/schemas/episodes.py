@@ -114,3 +114,13 @@ class EpisodeSearchOut(BaseModel):
 
     results: list[EpisodeOut]
     count: int
+
+
+class SummaryOut(BaseModel):
+    """A model's summary of episodes."""
+
+    agent_id: str
+    session_id: str | None
+    summary: str
+    episodes: int
+    model: str

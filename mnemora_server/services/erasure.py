@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from mnemora_server.errors import NotFoundError
+from mnemora_server.failpoints import failpoint
 from mnemora_server.stores.base import AccountStore, IdempotencyStore, UsageStore
 
 #: The memory types a purge reports, in order, with their 0.1.x flat count names.
@@ -88,6 +89,7 @@ class ErasureService:
         for eraser in self._erasers:
             for kind, count in purge(eraser).items():
                 counts[kind] = counts.get(kind, 0) + count
+                failpoint(f"purge.after_{kind}")
         return counts
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, Any]:

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mnemora_server.embeddings.base import Embedder
+from mnemora_server.llm import ChatModel, OpenAICompatibleChat
 from mnemora_server.services.accounts import AccountService
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.erasure import ErasureService, StoreEraser
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
+from mnemora_server.services.summaries import SummaryService
 from mnemora_server.services.transfer import TransferService
 from mnemora_server.services.unified import UnifiedMemoryService
 from mnemora_server.services.usage import UsageService
@@ -32,6 +34,7 @@ class Services:
     procedural: ProceduralMemoryService
     unified: UnifiedMemoryService
     transfer: TransferService
+    summaries: SummaryService
 
     @classmethod
     def build(
@@ -74,4 +77,11 @@ class Services:
                 clock=clock,
             ),
             transfer=TransferService(stores, episodic, clock),
+            summaries=SummaryService(_chat_model(settings), episodic),
         )
+
+
+def _chat_model(settings: Settings) -> ChatModel | None:
+    if not settings.llm_url or not settings.llm_model:
+        return None
+    return OpenAICompatibleChat(settings.llm_url, settings.llm_model, settings.llm_api_key)

@@ -17,6 +17,16 @@ class UsageService:
         self._stores = stores
         self._clock = clock
 
+    def storage_bytes(self, tenant_id: str) -> int:
+        """Bytes of stored memory of the tenant, over every store."""
+        now = self._clock()
+        return (
+            self._stores.state.stats(tenant_id, now).bytes
+            + self._stores.semantic.totals(tenant_id).bytes
+            + self._stores.episodes.totals(tenant_id).bytes
+            + self._stores.procedures.totals(tenant_id)[1]
+        )
+
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
         """The usage document of ``GET /v1/usage`` (0.1.x field names kept)."""
         now = self._clock()

@@ -361,3 +361,31 @@ def test_reserved_and_invalid_ids(api: Api, key: str) -> None:
             key, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": "x", "id": bad}
         )
         assert r.status_code == 400, bad
+
+
+def test_trigger_kept_totals_match_a_recount(api: Api, key: str, data_dir: Path) -> None:
+    long_text = " ".join(f"Sentence {i} of a long policy document." for i in range(150))
+    a = store(api, key, "alpha fact", metadata={"k": 1})
+    store(api, key, "alpha fact.", metadata={"k": 2})  # merged
+    b = store(api, key, long_text)
+    store(api, key, "upserted", id="mine")
+    store(api, key, "upserted again, longer", id="mine")
+    api.call(key, "PATCH", f"/v1/memory/semantic/{b['id']}", json={"content": "now short"})
+    api.call(key, "PATCH", f"/v1/memory/semantic/{a['id']}", json={"metadata": {"big": "x" * 50}})
+    api.call(key, "DELETE", "/v1/memory/semantic/mine")
+    api.call(key, "POST", "/v1/memory/semantic", json={"agent_id": "gone", "content": "bye"})
+    api.call(key, "DELETE", "/v1/memory/gone")
+    with sqlite3.connect(data_dir / "semantic.db") as conn:
+        recount = conn.execute(
+            "SELECT COUNT(*) FILTER (WHERE parent_id IS NULL),"
+            " COUNT(*) FILTER (WHERE embedding IS NOT NULL),"
+            " COALESCE(SUM(LENGTH(CAST(content AS BLOB)) + LENGTH(CAST(metadata AS BLOB)))"
+            " FILTER (WHERE parent_id IS NULL), 0)"
+            " FROM semantic WHERE tenant_id = 'acme' AND deleted_at IS NULL"
+        ).fetchone()
+        kept = conn.execute(
+            "SELECT records, vectors, bytes FROM semantic_totals WHERE tenant_id = 'acme'"
+        ).fetchone()
+    assert kept == recount
+    usage = api.call(key, "GET", "/v1/usage").json["data"]
+    assert (usage["memories_stored"], usage["vectors_stored"]) == (2, 2)

@@ -165,5 +165,13 @@ class SqliteDatabase:
 
 
 def _split_statements(script: str) -> list[str]:
-    # Migrations are ours and contain no semicolons inside literals or triggers.
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """The complete SQL statements of a script (trigger bodies stay whole)."""
+    statements: list[str] = []
+    pending = ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    return statements

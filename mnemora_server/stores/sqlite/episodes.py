@@ -51,7 +51,36 @@ MIGRATIONS = (
         sessions TEXT NOT NULL,
         PRIMARY KEY (tenant_id, agent_id, segment_id)
     ) WITHOUT ROWID;
-    CREATE INDEX cold_segments_by_time ON cold_segments (tenant_id, agent_id, max_ts)
+    CREATE INDEX cold_segments_by_time ON cold_segments (tenant_id, agent_id, max_ts);
+    CREATE TABLE episode_totals (
+        tenant_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        episodes INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, agent_id)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER episode_totals_on_insert AFTER INSERT ON episodes BEGIN
+        INSERT INTO episode_totals (tenant_id, agent_id) VALUES (NEW.tenant_id, NEW.agent_id)
+            ON CONFLICT DO NOTHING;
+        UPDATE episode_totals SET episodes = episodes + 1,
+            bytes = bytes + LENGTH(CAST(NEW.content AS BLOB)) + LENGTH(CAST(NEW.metadata AS BLOB))
+        WHERE tenant_id = NEW.tenant_id AND agent_id = NEW.agent_id;
+    END;
+    CREATE TRIGGER episode_totals_on_delete AFTER DELETE ON episodes BEGIN
+        UPDATE episode_totals SET episodes = episodes - 1,
+            bytes = bytes - LENGTH(CAST(OLD.content AS BLOB)) - LENGTH(CAST(OLD.metadata AS BLOB))
+        WHERE tenant_id = OLD.tenant_id AND agent_id = OLD.agent_id;
+    END;
+    CREATE TRIGGER episode_totals_on_segment AFTER INSERT ON cold_segments BEGIN
+        INSERT INTO episode_totals (tenant_id, agent_id) VALUES (NEW.tenant_id, NEW.agent_id)
+            ON CONFLICT DO NOTHING;
+        UPDATE episode_totals SET episodes = episodes + NEW.episodes, bytes = bytes + NEW.bytes
+        WHERE tenant_id = NEW.tenant_id AND agent_id = NEW.agent_id;
+    END;
+    CREATE TRIGGER episode_totals_on_segment_delete AFTER DELETE ON cold_segments BEGIN
+        UPDATE episode_totals SET episodes = episodes - OLD.episodes, bytes = bytes - OLD.bytes
+        WHERE tenant_id = OLD.tenant_id AND agent_id = OLD.agent_id;
+    END
     """,
 )
 
@@ -239,9 +268,9 @@ class SqliteEpisodeStore:
         """Agents of the tenant with episodes in either tier."""
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT agent_id FROM episodes WHERE tenant_id = ?"
-                " UNION SELECT agent_id FROM cold_segments WHERE tenant_id = ? ORDER BY 1",
-                (tenant_id, tenant_id),
+                "SELECT agent_id FROM episode_totals WHERE tenant_id = ? AND episodes > 0"
+                " ORDER BY agent_id",
+                (tenant_id,),
             ).fetchall()
         return [row[0] for row in rows]
 
@@ -340,24 +369,14 @@ class SqliteEpisodeStore:
         return int(held)
 
     def totals(self, tenant_id: str) -> EpisodeTotals:
-        """Episodes, bytes and agents of the tenant in both tiers."""
+        """Episodes, bytes and agents of the tenant in both tiers (kept by triggers)."""
         with self.db.read() as conn:
-            hot = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(content AS BLOB))"
-                " + LENGTH(CAST(metadata AS BLOB))), 0) FROM episodes WHERE tenant_id = ?",
+            row = conn.execute(
+                "SELECT COALESCE(SUM(episodes), 0), COALESCE(SUM(bytes), 0),"
+                " COUNT(*) FILTER (WHERE episodes > 0) FROM episode_totals WHERE tenant_id = ?",
                 (tenant_id,),
             ).fetchone()
-            cold = conn.execute(
-                "SELECT COALESCE(SUM(episodes), 0), COALESCE(SUM(bytes), 0)"
-                " FROM cold_segments WHERE tenant_id = ?",
-                (tenant_id,),
-            ).fetchone()
-            agents = conn.execute(
-                "SELECT COUNT(*) FROM (SELECT agent_id FROM episodes WHERE tenant_id = ?"
-                " UNION SELECT agent_id FROM cold_segments WHERE tenant_id = ?)",
-                (tenant_id, tenant_id),
-            ).fetchone()[0]
-        return EpisodeTotals(episodes=hot[0] + cold[0], bytes=hot[1] + cold[1], agents=agents)
+        return EpisodeTotals(episodes=row[0], bytes=row[1], agents=row[2])
 
     def export_hot(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
         """Every hot episode, oldest first, in pages."""
@@ -385,6 +404,16 @@ class SqliteEpisodeStore:
                 "DELETE FROM episode_text WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)",
                 (tenant_id, agent_id, agent_id),
             )
+            if not conn.execute(
+                "SELECT 1 FROM cold_segments WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)"
+                " LIMIT 1",
+                (tenant_id, agent_id, agent_id),
+            ).fetchone():
+                conn.execute(
+                    "DELETE FROM episode_totals WHERE tenant_id = ?"
+                    " AND (? IS NULL OR agent_id = ?)",
+                    (tenant_id, agent_id, agent_id),
+                )
         return int(removed)
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:

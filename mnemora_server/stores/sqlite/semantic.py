@@ -64,7 +64,42 @@ MIGRATIONS = (
         PRIMARY KEY (tenant_id, agent_id)
     ) WITHOUT ROWID;
     CREATE TABLE semantic_sequence (value INTEGER NOT NULL);
-    INSERT INTO semantic_sequence (value) VALUES (0)
+    INSERT INTO semantic_sequence (value) VALUES (0);
+    CREATE TABLE semantic_totals (
+        tenant_id TEXT PRIMARY KEY,
+        records INTEGER NOT NULL DEFAULT 0,
+        vectors INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE TRIGGER semantic_totals_on_insert AFTER INSERT ON semantic BEGIN
+        INSERT INTO semantic_totals (tenant_id) VALUES (NEW.tenant_id) ON CONFLICT DO NOTHING;
+        UPDATE semantic_totals SET
+            records = records + (NEW.parent_id IS NULL AND NEW.deleted_at IS NULL),
+            vectors = vectors + (NEW.embedding IS NOT NULL AND NEW.deleted_at IS NULL),
+            bytes = bytes + (NEW.parent_id IS NULL AND NEW.deleted_at IS NULL)
+                * (LENGTH(CAST(NEW.content AS BLOB)) + LENGTH(CAST(NEW.metadata AS BLOB)))
+        WHERE tenant_id = NEW.tenant_id;
+    END;
+    CREATE TRIGGER semantic_totals_on_delete AFTER DELETE ON semantic BEGIN
+        UPDATE semantic_totals SET
+            records = records - (OLD.parent_id IS NULL AND OLD.deleted_at IS NULL),
+            vectors = vectors - (OLD.embedding IS NOT NULL AND OLD.deleted_at IS NULL),
+            bytes = bytes - (OLD.parent_id IS NULL AND OLD.deleted_at IS NULL)
+                * (LENGTH(CAST(OLD.content AS BLOB)) + LENGTH(CAST(OLD.metadata AS BLOB)))
+        WHERE tenant_id = OLD.tenant_id;
+    END;
+    CREATE TRIGGER semantic_totals_on_update AFTER UPDATE ON semantic BEGIN
+        UPDATE semantic_totals SET
+            records = records - (OLD.parent_id IS NULL AND OLD.deleted_at IS NULL)
+                + (NEW.parent_id IS NULL AND NEW.deleted_at IS NULL),
+            vectors = vectors - (OLD.embedding IS NOT NULL AND OLD.deleted_at IS NULL)
+                + (NEW.embedding IS NOT NULL AND NEW.deleted_at IS NULL),
+            bytes = bytes - (OLD.parent_id IS NULL AND OLD.deleted_at IS NULL)
+                * (LENGTH(CAST(OLD.content AS BLOB)) + LENGTH(CAST(OLD.metadata AS BLOB)))
+                + (NEW.parent_id IS NULL AND NEW.deleted_at IS NULL)
+                * (LENGTH(CAST(NEW.content AS BLOB)) + LENGTH(CAST(NEW.metadata AS BLOB)))
+        WHERE tenant_id = NEW.tenant_id;
+    END
     """,
 )
 
@@ -578,27 +613,24 @@ class SqliteSemanticStore:
         return True
 
     def _vector_count(self, conn: sqlite3.Connection, tenant_id: str) -> int:
-        return int(
-            conn.execute(
-                "SELECT COUNT(*) FROM semantic WHERE tenant_id = ? AND embedding IS NOT NULL"
-                " AND deleted_at IS NULL",
-                (tenant_id,),
-            ).fetchone()[0]
-        )
+        row = conn.execute(
+            "SELECT vectors FROM semantic_totals WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def totals(self, tenant_id: str) -> MemoryTotals:
-        """The tenant's live records, vectors, bytes and agents."""
+        """The tenant's live records, vectors and bytes (kept by triggers) and agents."""
         with self.db.read() as conn:
             row = conn.execute(
-                "SELECT COUNT(*) FILTER (WHERE parent_id IS NULL),"
-                " COUNT(*) FILTER (WHERE embedding IS NOT NULL),"
-                " COALESCE(SUM(LENGTH(CAST(content AS BLOB)) + LENGTH(CAST(metadata AS BLOB)))"
-                " FILTER (WHERE parent_id IS NULL), 0),"
-                " COUNT(DISTINCT agent_id)"
-                " FROM semantic WHERE tenant_id = ? AND deleted_at IS NULL",
+                "SELECT records, vectors, bytes FROM semantic_totals WHERE tenant_id = ?",
                 (tenant_id,),
             ).fetchone()
-        return MemoryTotals(records=row[0], vectors=row[1], bytes=row[2], agents=row[3])
+            agents = conn.execute(
+                "SELECT COUNT(*) FROM semantic_partitions WHERE tenant_id = ?", (tenant_id,)
+            ).fetchone()[0]
+        if row is None:
+            return MemoryTotals(agents=agents)
+        return MemoryTotals(records=row[0], vectors=row[1], bytes=row[2], agents=agents)
 
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
         """Every record with content (live or soft-deleted), with embeddings, in order."""
@@ -648,5 +680,6 @@ class SqliteSemanticStore:
         with self.db.write() as conn:
             removed = self._purge(conn, "tenant_id = ?", (tenant_id,))
             conn.execute("DELETE FROM semantic_partitions WHERE tenant_id = ?", (tenant_id,))
+            conn.execute("DELETE FROM semantic_totals WHERE tenant_id = ?", (tenant_id,))
         self.index.drop(tenant_id)
         return removed
