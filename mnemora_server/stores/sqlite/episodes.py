@@ -15,7 +15,7 @@ from typing import Any
 from mnemora_server.errors import ConflictError
 from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
 from mnemora_server.stores.sqlite.database import SqliteDatabase
-from mnemora_server.stores.sqlite.fulltext import match_query, scope_tokens
+from mnemora_server.stores.sqlite.fulltext import match_query
 
 MIGRATIONS = (
     """
@@ -36,7 +36,7 @@ MIGRATIONS = (
     CREATE INDEX episodes_by_session ON episodes (tenant_id, agent_id, session_id, ts, id);
     CREATE INDEX episodes_by_age ON episodes (ts, tenant_id, agent_id);
     CREATE VIRTUAL TABLE episode_text USING fts5 (
-        content, scope, tenant_id UNINDEXED, agent_id UNINDEXED, episode_id UNINDEXED,
+        content, tenant_id UNINDEXED, agent_id UNINDEXED, episode_id UNINDEXED,
         ts UNINDEXED, tokenize = 'unicode61'
     );
     CREATE TABLE cold_segments (
@@ -165,11 +165,10 @@ class SqliteEpisodeStore:
                     ),
                 )
                 conn.execute(
-                    "INSERT INTO episode_text (content, scope, tenant_id, agent_id, episode_id,"
-                    " ts) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO episode_text (content, tenant_id, agent_id, episode_id, ts)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (
                         searchable_text(ep.content),
-                        scope_tokens(tenant_id, ep.agent_id),
                         tenant_id,
                         ep.agent_id,
                         ep.id,
@@ -252,14 +251,14 @@ class SqliteEpisodeStore:
         self, tenant_id: str, text: str, *, agent_id: str | None, limit: int
     ) -> list[tuple[str, str, float, float]]:
         """Episodes in either tier matching the words of ``text``, by BM25."""
-        query = match_query(text, tenant_id, agent_id)
+        query = match_query(text)
         if query is None:
             return []
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT episode_id, agent_id, ts, bm25(episode_text, 1.0, 0.0) FROM episode_text"
+                "SELECT episode_id, agent_id, ts, bm25(episode_text) FROM episode_text"
                 " WHERE episode_text MATCH ? AND tenant_id = ? AND (? IS NULL OR agent_id = ?)"
-                " ORDER BY bm25(episode_text, 1.0, 0.0) LIMIT ?",
+                " ORDER BY bm25(episode_text) LIMIT ?",
                 (query, tenant_id, agent_id, agent_id, limit),
             ).fetchall()
         return [(row[0], row[1], float(row[2]), -float(row[3])) for row in rows]

@@ -1,15 +1,14 @@
-"""Keyword search with SQLite FTS5: query building and tenant scoping.
+"""Keyword search with SQLite FTS5: query building.
 
-Every indexed row carries scope tokens for its tenant and its agent, and every query requires
-them, so FTS5 intersects a term's postings with the tenant's own instead of walking every
-tenant's matches, and a keyword query cannot match another tenant's rows even before the SQL
-filter on ``tenant_id`` applies. Queries are built from quoted words only: no FTS5 syntax from
-the client ever reaches the engine.
+Queries are built from quoted words only, so no FTS5 syntax from a client ever reaches the
+engine; the tenant (and agent) are enforced by the SQL that joins the matches to their rows.
+Scoping inside FTS5 was measured and dropped: with a tenant/agent token column in every
+MATCH, a 100K-row agent's keyword query took 5.8 ms instead of 0.27 ms, because FTS5 walks the
+scope token's full posting list.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
@@ -148,26 +147,10 @@ STOPWORDS = frozenset(
 )
 
 
-def scope_tokens(tenant_id: str, agent_id: str) -> str:
-    """The scope column of a row: one token for the tenant, one for the tenant's agent."""
-    return f"{_token('t', tenant_id)} {_token('a', tenant_id + '/' + agent_id)}"
-
-
-def _token(kind: str, value: str) -> str:
-    return kind + hashlib.blake2b(value.encode(), digest_size=10).hexdigest()
-
-
-def match_query(text: str, tenant_id: str, agent_id: str | None) -> str | None:
-    """An FTS5 query: any meaningful word of ``text``, within the tenant (and agent).
-
-    Returns ``None`` when ``text`` has no searchable word.
-    """
+def match_query(text: str) -> str | None:
+    """An FTS5 query matching any meaningful word of ``text`` (``None`` if it has none)."""
     words = [w.lower() for w in _WORDS.findall(text)]
     terms = [w for w in dict.fromkeys(words) if w not in STOPWORDS] or list(dict.fromkeys(words))
     if not terms:
         return None
-    quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms[:_MAX_TERMS])
-    scope = f'scope : "{_token("t", tenant_id)}"'
-    if agent_id is not None:
-        scope += f' AND scope : "{_token("a", tenant_id + "/" + agent_id)}"'
-    return f"{scope} AND content : ({quoted})"
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms[:_MAX_TERMS])

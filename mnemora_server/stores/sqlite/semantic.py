@@ -28,7 +28,7 @@ from mnemora_server.stores.base import (
     SemanticWrite,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase
-from mnemora_server.stores.sqlite.fulltext import match_query, scope_tokens
+from mnemora_server.stores.sqlite.fulltext import match_query
 from mnemora_server.stores.sqlite.vector_index import Matcher, VectorIndex
 
 MIGRATIONS = (
@@ -56,7 +56,7 @@ MIGRATIONS = (
     CREATE INDEX semantic_listing ON semantic (tenant_id, agent_id, namespace, pk);
     CREATE INDEX semantic_by_hash ON semantic (tenant_id, agent_id, namespace, content_hash);
     CREATE INDEX semantic_by_parent ON semantic (tenant_id, parent_id);
-    CREATE VIRTUAL TABLE semantic_fts USING fts5 (content, scope, tokenize = 'unicode61');
+    CREATE VIRTUAL TABLE semantic_fts USING fts5 (content, tokenize = 'unicode61');
     CREATE TABLE semantic_partitions (
         tenant_id TEXT NOT NULL,
         agent_id TEXT NOT NULL,
@@ -318,10 +318,7 @@ class SqliteSemanticStore:
         ).fetchone()[0]
         conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
         if embedding is not None:  # only searchable units (not chunked parents) are indexed
-            conn.execute(
-                "INSERT INTO semantic_fts (rowid, content, scope) VALUES (?, ?, ?)",
-                (pk, content, scope_tokens(tenant_id, draft.agent_id)),
-            )
+            conn.execute("INSERT INTO semantic_fts (rowid, content) VALUES (?, ?)", (pk, content))
 
     def _put(
         self,
@@ -522,19 +519,19 @@ class SqliteSemanticStore:
         limit: int,
     ) -> list[SemanticHit]:
         """Records matching any word of ``text``, by BM25 relevance."""
-        query = match_query(text, tenant_id, agent_id)
+        query = match_query(text)
         if query is None:
             return []
         hits: list[SemanticHit] = []
         with self.db.read() as conn:
             rows = conn.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in _COLUMNS.split(','))},"  # noqa: S608
-                " bm25(semantic_fts, 1.0, 0.0) FROM semantic_fts"
+                " bm25(semantic_fts) FROM semantic_fts"
                 " JOIN semantic s ON s.pk = semantic_fts.rowid"
                 " WHERE semantic_fts MATCH ? AND s.tenant_id = ? AND s.deleted_at IS NULL"
                 " AND NOT (s.parent_id IS NULL AND s.chunk_count IS NOT NULL)"
                 " AND (? IS NULL OR s.agent_id = ?) AND (? IS NULL OR s.namespace = ?)"
-                " ORDER BY bm25(semantic_fts, 1.0, 0.0) LIMIT ?",
+                " ORDER BY bm25(semantic_fts) LIMIT ?",
                 (query, tenant_id, agent_id, agent_id, namespace, namespace, limit * 5 + 20),
             ).fetchall()
         for row in rows:
