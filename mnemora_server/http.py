@@ -31,6 +31,7 @@ class Operation:
         status: Status of a successful answer.
         writes: Whether the operation changes data (refused for read-only keys).
         tags: OpenAPI tags.
+        errors: Further documented error answers (status -> description).
     """
 
     summary: str
@@ -40,6 +41,7 @@ class Operation:
     status: int = 200
     writes: bool = False
     tags: tuple[str, ...] = ()
+    errors: tuple[tuple[int, str], ...] = ()
 
 
 def operation(**kwargs: Any) -> Callable[[F], F]:

@@ -21,6 +21,7 @@ _ERRORS = {
     "413": "Body or document too large (PAYLOAD_TOO_LARGE)",
     "429": "Rate limited; see Retry-After (RATE_LIMITED)",
     "503": "A backend store is unavailable; nothing was written (UNAVAILABLE)",
+    "507": "A quota of the tenant's tier is reached (QUOTA_EXCEEDED)",
 }
 
 
@@ -122,7 +123,7 @@ def _operation_doc(
             },
         }
     error_schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
-    for status, description in _ERRORS.items():
+    for status, description in [*_ERRORS.items(), *((str(c), d) for c, d in op.errors)]:
         responses.setdefault(status, {"description": description, "content": error_schema})
     doc["responses"] = responses
     return doc

@@ -171,6 +171,7 @@ class SummarizeResource:
         response=SummaryOut,
         writes=False,
         tags=_TAGS,
+        errors=((501, "No LLM is configured on this server (NOT_CONFIGURED)"),),
     )
     def on_post(self, req: falcon.Request, resp: falcon.Response, agent_id: str) -> None:
         """Summarise episodes."""
