@@ -32,6 +32,13 @@ MODEL_PATH = Path(
 # Servers started by the tests load the same local copy; nothing is downloaded.
 os.environ["MNEMORA_EMBEDDING_MODEL_PATH"] = str(MODEL_PATH)
 os.environ["HF_HUB_OFFLINE"] = "1"
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+for _name, _value in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+):
+    os.environ.setdefault(_name, _value)
 
 
 class Clock:
@@ -217,4 +224,19 @@ def start_server(
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = start_server(tmp_path_factory.mktemp("live") / "data")
     yield server
+    server.stop()
+
+
+# -- AWS over real HTTP (moto server) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """DynamoDB and S3 from ``moto[server]`` on a loopback port, spoken to over HTTP by boto3."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
     server.stop()

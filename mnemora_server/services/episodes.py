@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mnemora_server.errors import ConflictError, PayloadTooLargeError
+from mnemora_server.errors import ConflictError, PayloadTooLargeError, UnavailableError
 from mnemora_server.failpoints import failpoint
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.stores.base import ColdStore, Episode, EpisodeFilter, EpisodeStore, Segment
@@ -187,7 +187,10 @@ class EpisodicMemoryService:
             if data is None:
                 _log.warning("cold segment %s is recorded but missing", segment.key)
                 return []
-            return decode_segment(data)
+            try:
+                return decode_segment(data)
+            except (OSError, EOFError, ValueError, TypeError) as exc:
+                raise UnavailableError(f"cold segment {segment.segment_id} is unreadable") from exc
 
         return self._cache.get(segment.key, load)
 

@@ -22,3 +22,19 @@ def segment_key(tenant_id: str, agent_id: str, day: str, segment_id: str) -> str
     """The key of one episode segment: ``tenant/agent/YYYY-MM-DD/segment.ndjson.gz``."""
     check_identifier(segment_id, "segment_id")
     return f"{cold_prefix(tenant_id, agent_id)}{day}/{segment_id}.ndjson.gz"
+
+
+def dynamo_agent_pk(tenant_id: str, agent_id: str) -> str:
+    """The DynamoDB partition key of everything of one agent: ``tenant#agent``."""
+    check_identifier(tenant_id, "tenant_id")
+    check_identifier(agent_id, "agent_id")
+    return f"{tenant_id}#{agent_id}"
+
+
+def dynamo_tenant_pk(tenant_id: str) -> str:
+    """The DynamoDB partition key of a tenant's own items (its agent registry).
+
+    ``/`` cannot occur in identifiers, so ``tenant#/`` never equals any ``tenant#agent``.
+    """
+    check_identifier(tenant_id, "tenant_id")
+    return f"{tenant_id}#/"

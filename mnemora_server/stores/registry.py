@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
-from mnemora_server.stores.base import Stores
+from mnemora_server.stores.base import ColdStore, StateStore, Stores
 from mnemora_server.stores.files import FileColdStore, file_root_from_url
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
@@ -40,7 +40,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         accounts=accounts_store,
         usage=accounts_store,
         idempotency=accounts_store,
-        state=SqliteStateStore(_sqlite_only(state_url, "MNEMORA_STATE_URL"), busy_timeout=wait),
+        state=_state_store(state_url, wait),
         semantic=SqliteSemanticStore(
             _sqlite_only(settings.resolved_vector_url(), "MNEMORA_VECTOR_URL"),
             dimension=dimension,
@@ -54,7 +54,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
             _sqlite_only(settings.resolved_procedures_url(), "MNEMORA_PROCEDURES_URL"),
             busy_timeout=wait,
         ),
-        cold=FileColdStore(_file_only(settings.resolved_cold_url(), "MNEMORA_COLD_URL")),
+        cold=_cold_store(settings.resolved_cold_url()),
     )
 
 
@@ -65,8 +65,23 @@ def _sqlite_only(url: str, variable: str) -> Path:
     return sqlite_path_from_url(url)
 
 
-def _file_only(url: str, variable: str) -> Path:
+def _state_store(url: str, wait: float) -> StateStore:
     scheme = urlparse(url).scheme
+    if scheme == "dynamodb":  # boto3 is only needed (and imported) for AWS stores
+        from mnemora_server.stores.aws import parse_aws_url
+        from mnemora_server.stores.dynamodb import DynamoStateStore
+
+        return DynamoStateStore(parse_aws_url(url, "dynamodb"))
+    return SqliteStateStore(_sqlite_only(url, "MNEMORA_STATE_URL"), busy_timeout=wait)
+
+
+def _cold_store(url: str) -> ColdStore:
+    scheme = urlparse(url).scheme
+    if scheme == "s3":
+        from mnemora_server.stores.aws import parse_aws_url
+        from mnemora_server.stores.s3 import S3ColdStore
+
+        return S3ColdStore(parse_aws_url(url, "s3"))
     if scheme != "file":
-        raise UnsupportedStoreURLError(f"{variable} scheme {scheme!r} is not supported yet")
-    return file_root_from_url(url)
+        raise UnsupportedStoreURLError(f"MNEMORA_COLD_URL scheme {scheme!r} is not supported")
+    return FileColdStore(file_root_from_url(url))

@@ -1,0 +1,355 @@
+"""Working memory on DynamoDB (``dynamodb://table?region=..&endpoint_url=..``).
+
+Single-table design. Every item of an agent lives under the partition key ``tenant#agent``
+(built by :func:`~mnemora_server.stores.keys.dynamo_agent_pk`): sessions under sort keys
+``SESSION#<id>``. A tenant's registry of agents lives under ``tenant#/`` (``AGENT#<id>``), so
+tenant-wide operations never need a Scan. Versions are enforced with conditional writes;
+expired state is filtered on read (DynamoDB's own TTL deletion runs later, on ``ttl``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mnemora_server.errors import NotFoundError, UnavailableError, VersionConflictError
+from mnemora_server.stores.aws import AwsLocation, LazyClient, is_error
+from mnemora_server.stores.base import StateRecord, StateStats, TtlChange
+from mnemora_server.stores.keys import dynamo_agent_pk, dynamo_tenant_pk
+
+_SESSION = "SESSION#"
+_AGENT = "AGENT#"
+_RACE_ATTEMPTS = 20
+_TTL_GRACE_SECONDS = 86400
+
+
+def _n(value: float | int) -> str:
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+class DynamoStateStore:
+    """:class:`~mnemora_server.stores.base.StateStore` on one DynamoDB table.
+
+    Args:
+        location: Table name, region and endpoint.
+    """
+
+    def __init__(self, location: AwsLocation) -> None:
+        self._table = location.name
+        self._db = LazyClient("dynamodb", location)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the table (on-demand) if missing and turn TTL on."""
+        try:
+            try:
+                self._db().describe_table(TableName=self._table)
+            except ClientError as exc:
+                if not is_error(exc, "ResourceNotFoundException"):
+                    raise
+                self._db().create_table(
+                    TableName=self._table,
+                    KeySchema=[
+                        {"AttributeName": "pk", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                    AttributeDefinitions=[
+                        {"AttributeName": "pk", "AttributeType": "S"},
+                        {"AttributeName": "sk", "AttributeType": "S"},
+                    ],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+                self._db().get_waiter("table_exists").wait(TableName=self._table)
+                self._db().update_time_to_live(
+                    TableName=self._table,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
+                )
+        except (BotoCoreError, ClientError) as exc:
+            raise UnavailableError(f"DynamoDB table {self._table} cannot be set up") from exc
+
+    def check_health(self) -> None:
+        """Raise ``UnavailableError`` unless the table answers."""
+        try:
+            self._db().describe_table(TableName=self._table)
+        except (BotoCoreError, ClientError) as exc:
+            raise UnavailableError("DynamoDB is unavailable") from exc
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._db(), operation)(TableName=self._table, **kwargs)
+        except ClientError as exc:
+            if is_error(exc, "ConditionalCheckFailedException", "TransactionCanceledException"):
+                raise
+            raise UnavailableError("DynamoDB failed; nothing was written") from exc
+        except BotoCoreError as exc:
+            raise UnavailableError("DynamoDB failed; nothing was written") from exc
+
+    def _item(self, tenant_id: str, agent_id: str, session_id: str) -> dict[str, Any] | None:
+        answer = self._call(
+            "get_item",
+            Key={
+                "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
+                "sk": {"S": _SESSION + session_id},
+            },
+            ConsistentRead=True,
+        )
+        item: dict[str, Any] | None = answer.get("Item")
+        return item
+
+    @staticmethod
+    def _live(item: dict[str, Any] | None, now: float) -> bool:
+        if item is None or item.get("deleted", {}).get("BOOL"):
+            return False
+        expires = item.get("expires_at", {}).get("N")
+        return expires is None or float(expires) > now
+
+    @staticmethod
+    def _record(agent_id: str, session_id: str, item: dict[str, Any]) -> StateRecord:
+        expires = item.get("expires_at", {}).get("N")
+        return StateRecord(
+            agent_id=agent_id,
+            session_id=session_id,
+            data=json.loads(item["data"]["S"]),
+            version=int(item["version"]["N"]),
+            created_at=float(item["created_at"]["N"]),
+            updated_at=float(item["updated_at"]["N"]),
+            expires_at=None if expires is None else float(expires),
+        )
+
+    def _write(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        ttl: TtlChange,
+        now: float,
+        current: dict[str, Any] | None,
+    ) -> StateRecord:
+        live = self._live(current, now)
+        version = (int(current["version"]["N"]) if current else 0) + 1
+        created_at = float(current["created_at"]["N"]) if live and current else now
+        if ttl.mode == "set":
+            expires_at = ttl.expires_at
+        elif ttl.mode == "keep" and live and current and "expires_at" in current:
+            expires_at = float(current["expires_at"]["N"])
+        else:
+            expires_at = None
+        item: dict[str, Any] = {
+            "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
+            "sk": {"S": _SESSION + session_id},
+            "data": {"S": json.dumps(data, separators=(",", ":"))},
+            "version": {"N": str(version)},
+            "created_at": {"N": _n(created_at)},
+            "updated_at": {"N": _n(now)},
+            "deleted": {"BOOL": False},
+        }
+        if expires_at is not None:
+            item["expires_at"] = {"N": _n(expires_at)}
+            item["ttl"] = {"N": str(int(expires_at) + _TTL_GRACE_SECONDS)}
+        condition: dict[str, Any]
+        if current is None:
+            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": current["version"]},
+            }
+        put = {"TableName": self._table, "Item": item, **condition}
+        register = {
+            "TableName": self._table,
+            "Item": {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _AGENT + agent_id}},
+        }
+        if current is None:
+            # A new session and its agent's registry entry change together.
+            self._transact([{"Put": put}, {"Put": register}])
+        else:
+            self._call("put_item", Item=item, **condition)
+        return self._record(agent_id, session_id, item)
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        try:
+            self._db().transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if is_error(exc, "TransactionCanceledException"):
+                raise
+            raise UnavailableError("DynamoDB failed; nothing was written") from exc
+        except BotoCoreError as exc:
+            raise UnavailableError("DynamoDB failed; nothing was written") from exc
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    def put(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        ttl: TtlChange,
+        now: float,
+    ) -> StateRecord:
+        """Write unconditionally; concurrent writers each get their own next version."""
+        for _ in range(_RACE_ATTEMPTS):
+            current = self._item(tenant_id, agent_id, session_id)
+            try:
+                return self._write(tenant_id, agent_id, session_id, data, ttl, now, current)
+            except ClientError:
+                continue  # someone wrote in between: read again and write the next version
+        raise UnavailableError("the session changed too often to write; retry")
+
+    def put_if_version(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        expected_version: int,
+        ttl: TtlChange,
+        now: float,
+    ) -> StateRecord:
+        """Write only if the live document has ``expected_version``."""
+        current = self._item(tenant_id, agent_id, session_id)
+        if not self._live(current, now):
+            raise NotFoundError(f"no state for session {session_id!r} of agent {agent_id!r}")
+        assert current is not None
+        actual = int(current["version"]["N"])
+        conflict = VersionConflictError(
+            f"version {expected_version} is stale; the current version is {actual}",
+            details={"expected_version": expected_version, "current_version": actual},
+        )
+        if actual != expected_version:
+            raise conflict
+        try:
+            return self._write(tenant_id, agent_id, session_id, data, ttl, now, current)
+        except ClientError as exc:
+            raise VersionConflictError(
+                f"version {expected_version} is stale; the document changed meanwhile",
+                details={"expected_version": expected_version},
+            ) from exc
+
+    def get(self, tenant_id: str, agent_id: str, session_id: str, now: float) -> StateRecord | None:
+        """The live document, or ``None``."""
+        item = self._item(tenant_id, agent_id, session_id)
+        if not self._live(item, now):
+            return None
+        assert item is not None
+        return self._record(agent_id, session_id, item)
+
+    def _query(self, pk: str, prefix: str, after: str | None = None) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        if not prefix:  # the whole partition
+            kwargs["KeyConditionExpression"] = "pk = :pk"
+            kwargs["ExpressionAttributeValues"] = {":pk": {"S": pk}}
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": prefix + after}}
+        while True:
+            answer = self._call("query", **kwargs)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def list_sessions(
+        self, tenant_id: str, agent_id: str, now: float, *, limit: int, after: str | None
+    ) -> list[str]:
+        """Live session ids in ascending order after ``after``."""
+        found: list[str] = []
+        for item in self._query(dynamo_agent_pk(tenant_id, agent_id), _SESSION, after):
+            if self._live(item, now):
+                found.append(item["sk"]["S"][len(_SESSION) :])
+                if len(found) == limit:
+                    break
+        return found
+
+    def delete(self, tenant_id: str, agent_id: str, session_id: str, now: float) -> bool:
+        """Turn a live document into a tombstone that keeps its version."""
+        current = self._item(tenant_id, agent_id, session_id)
+        if not self._live(current, now):
+            return False
+        assert current is not None
+        try:
+            self._call(
+                "update_item",
+                Key={"pk": current["pk"], "sk": current["sk"]},
+                UpdateExpression="SET deleted = :t, updated_at = :now, #d = :empty"
+                " REMOVE expires_at, #ttl",
+                ConditionExpression="version = :v",
+                ExpressionAttributeNames={"#d": "data", "#ttl": "ttl"},
+                ExpressionAttributeValues={
+                    ":t": {"BOOL": True},
+                    ":now": {"N": _n(now)},
+                    ":empty": {"S": "{}"},
+                    ":v": current["version"],
+                },
+            )
+        except ClientError:
+            return self.delete(tenant_id, agent_id, session_id, now)
+        return True
+
+    def _agents(self, tenant_id: str) -> list[str]:
+        return [
+            item["sk"]["S"][len(_AGENT) :]
+            for item in self._query(dynamo_tenant_pk(tenant_id), _AGENT)
+        ]
+
+    def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
+        """Every live document of the tenant (or agent)."""
+        for agent in [agent_id] if agent_id else self._agents(tenant_id):
+            for item in self._query(dynamo_agent_pk(tenant_id, agent), _SESSION):
+                if self._live(item, now):
+                    yield self._record(agent, item["sk"]["S"][len(_SESSION) :], item)
+
+    def stats(self, tenant_id: str, now: float) -> StateStats:
+        """Agents, sessions and bytes of the tenant's live documents."""
+        agents = sessions = size = 0
+        for agent in self._agents(tenant_id):
+            live = [
+                i
+                for i in self._query(dynamo_agent_pk(tenant_id, agent), _SESSION)
+                if self._live(i, now)
+            ]
+            agents += bool(live)
+            sessions += len(live)
+            size += sum(len(i["data"]["S"].encode()) for i in live)
+        return StateStats(agents=agents, sessions=sessions, bytes=size)
+
+    def _delete_items(self, keys: list[dict[str, Any]]) -> None:
+        for start in range(0, len(keys), 25):  # BatchWriteItem takes at most 25
+            requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+            while requests:
+                try:
+                    answer = self._db().batch_write_item(RequestItems={self._table: requests})
+                except (BotoCoreError, ClientError) as exc:
+                    raise UnavailableError("DynamoDB failed while deleting; run it again") from exc
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Remove every item of the agent, tombstones included, then its registry entry."""
+        items = list(self._query(dynamo_agent_pk(tenant_id, agent_id), ""))
+        documents = sum(
+            1
+            for i in items
+            if i["sk"]["S"].startswith(_SESSION) and not i.get("deleted", {}).get("BOOL")
+        )
+        self._delete_items([{"pk": i["pk"], "sk": i["sk"]} for i in items])
+        self._delete_items(
+            [{"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _AGENT + agent_id}}]
+        )
+        return documents
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Remove every item of every agent of the tenant."""
+        return sum(self.purge_agent(tenant_id, agent) for agent in self._agents(tenant_id))

@@ -1,0 +1,46 @@
+"""Store fixtures: each contract test runs once per backend that implements the protocol."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mnemora_server.stores.aws import parse_aws_url
+from mnemora_server.stores.base import ColdStore, StateStore
+from mnemora_server.stores.dynamodb import DynamoStateStore
+from mnemora_server.stores.files import FileColdStore
+from mnemora_server.stores.s3 import S3ColdStore
+from mnemora_server.stores.sqlite.state import SqliteStateStore
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def state_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    store: StateStore
+    if request.param == "sqlite":
+        store = SqliteStateStore(tmp_path / "state.db")
+    else:
+        url = request.getfixturevalue("moto_url")
+        table = f"state-{uuid.uuid4().hex[:8]}"
+        store = DynamoStateStore(
+            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
+        )
+    store.setup()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["files", "s3"])
+def cold_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ColdStore]:
+    store: ColdStore
+    if request.param == "files":
+        store = FileColdStore(tmp_path / "cold")
+    else:
+        url = request.getfixturevalue("moto_url")
+        bucket = f"cold-{uuid.uuid4().hex[:8]}"
+        store = S3ColdStore(parse_aws_url(f"s3://{bucket}/mnemora?endpoint_url={url}", "s3"))
+    store.setup()
+    yield store
+    store.close()
