@@ -27,6 +27,8 @@ class Settings(BaseSettings):
         procedures_url: Store URL for procedural memory.
         cold_url: Store URL of the cold tier (``file:///dir``; ``s3://`` in production).
         hot_retention_hours: Age after which ``tier-episodes`` moves episodes to the cold tier.
+        postgres_admin_url: An administrator's URL that ``migrate`` uses for PostgreSQL stores
+            (creates tables, policies and the application role); default: the store URL.
         tiers: Limits per tier name.
         max_body_bytes: Largest request body accepted (413 above).
         max_state_bytes: Largest serialised working-memory document (413 above).
@@ -55,6 +57,7 @@ class Settings(BaseSettings):
     procedures_url: str | None = None
     cold_url: str | None = None
     hot_retention_hours: float = 168.0
+    postgres_admin_url: str | None = None
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     max_body_bytes: int = 1_048_576
     max_state_bytes: int = 400 * 1024

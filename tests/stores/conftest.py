@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from mnemora_server.stores.aws import parse_aws_url
-from mnemora_server.stores.base import ColdStore, StateStore
+from mnemora_server.stores.base import ColdStore, ProceduralStore, StateStore
 from mnemora_server.stores.dynamodb import DynamoStateStore
 from mnemora_server.stores.files import FileColdStore
+from mnemora_server.stores.pg_procedures import PostgresProceduralStore
 from mnemora_server.stores.s3 import S3ColdStore
+from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
 
 
@@ -41,6 +43,19 @@ def cold_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ColdS
         url = request.getfixturevalue("moto_url")
         bucket = f"cold-{uuid.uuid4().hex[:8]}"
         store = S3ColdStore(parse_aws_url(f"s3://{bucket}/mnemora?endpoint_url={url}", "s3"))
+    store.setup()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def procedural_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProceduralStore]:
+    store: ProceduralStore
+    if request.param == "sqlite":
+        store = SqliteProceduralStore(tmp_path / "procedures.db")
+    else:
+        database = request.getfixturevalue("postgres").fresh_database()
+        store = PostgresProceduralStore(database.app_url, admin_url=database.admin_url)
     store.setup()
     yield store
     store.close()
