@@ -6,7 +6,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
-from mnemora_server.stores.base import ColdStore, ProceduralStore, StateStore, Stores
+from mnemora_server.stores.base import (
+    ColdStore,
+    ProceduralStore,
+    SemanticStore,
+    StateStore,
+    Stores,
+)
 from mnemora_server.stores.files import FileColdStore, file_root_from_url
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.database import sqlite_path_from_url
@@ -41,11 +47,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         usage=accounts_store,
         idempotency=accounts_store,
         state=_state_store(state_url, wait),
-        semantic=SqliteSemanticStore(
-            _sqlite_only(settings.resolved_vector_url(), "MNEMORA_VECTOR_URL"),
-            dimension=dimension,
-            busy_timeout=wait,
-        ),
+        semantic=_semantic_store(settings, dimension, wait),
         episodes=SqliteEpisodeStore(
             _sqlite_only(settings.resolved_episodes_url(), "MNEMORA_EPISODES_URL"),
             busy_timeout=wait,
@@ -70,6 +72,19 @@ def _state_store(url: str, wait: float) -> StateStore:
 
         return DynamoStateStore(parse_aws_url(url, "dynamodb"))
     return SqliteStateStore(_sqlite_only(url, "MNEMORA_STATE_URL"), busy_timeout=wait)
+
+
+def _semantic_store(settings: Settings, dimension: int, wait: float) -> SemanticStore:
+    url = settings.resolved_vector_url()
+    if urlparse(url).scheme in ("postgresql", "postgres"):
+        from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+
+        return PostgresSemanticStore(
+            url, dimension=dimension, admin_url=settings.postgres_admin_url
+        )
+    return SqliteSemanticStore(
+        _sqlite_only(url, "MNEMORA_VECTOR_URL"), dimension=dimension, busy_timeout=wait
+    )
 
 
 def _procedural_store(settings: Settings, wait: float) -> ProceduralStore:

@@ -37,6 +37,7 @@ def aws(moto_url: str, tmp_path: Path, postgres: Postgres) -> dict[str, Any]:
             state_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
             cold_url=f"s3://mnemora-cold-{suffix}/episodes?endpoint_url={moto_url}",
             procedures_url=database.app_url,
+            vector_url=database.app_url,
             postgres_admin_url=database.admin_url,
         ),
     }
@@ -194,3 +195,30 @@ def test_procedural_memory_on_postgres(aws_api: Api) -> None:
     assert aws_api.call(b, "GET", "/v1/memory/procedural/bot/refund").status_code == 404
     assert aws_api.call(b, "DELETE", "/v1/memory/bot").json["data"]["procedural_deleted"] == 0
     assert aws_api.call(a, "DELETE", "/v1/memory/bot").json["data"]["procedural_deleted"] == 2
+
+
+def test_semantic_memory_on_postgres(aws_api: Api) -> None:
+    a = aws_api.tenant("tenant-a")
+    b = aws_api.tenant("tenant-b")
+    notes = [
+        "Password resets are done from Settings > Security",
+        "Our office is closed on public holidays",
+    ]
+    for note in notes:
+        aws_api.call(a, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": note})
+    again = aws_api.call(
+        a, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": notes[0]}
+    )
+    assert again.json["data"]["deduplicated"] is True
+    for mode in ("hybrid", "vector", "keyword"):
+        query = "reset my password" if mode != "keyword" else "password resets"
+        hits = aws_api.call(
+            a, "POST", "/v1/memory/semantic/search", json={"query": query, "mode": mode}
+        ).json["data"]["results"]
+        assert hits[0]["content"].startswith("Password resets"), mode
+    nothing = aws_api.call(
+        b, "POST", "/v1/memory/semantic/search", json={"query": "password", "threshold": -1}
+    ).json["data"]
+    assert nothing["results"] == []
+    assert aws_api.call(a, "GET", "/v1/usage").json["data"]["vectors_stored"] == 2
+    assert aws_api.call(a, "DELETE", "/v1/memory/bot").json["data"]["semantic_deleted"] == 2

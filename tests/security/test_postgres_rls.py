@@ -1,15 +1,18 @@
 """Isolation at the database itself: the application role, with no WHERE clause at all, sees
-one tenant's rows, and cannot write another tenant's."""
+one tenant's rows of every tenant table (including the vector table and a nearest-neighbour
+query over the shared HNSW index), and cannot write another tenant's."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
 
+from mnemora_server.stores.base import SemanticDraft
 from mnemora_server.stores.pg_procedures import PostgresProceduralStore
+from mnemora_server.stores.pg_semantic import PostgresSemanticStore
 from tests.conftest import Postgres
 
-TENANT_TABLES = ("procedures", "procedure_names")
+TENANT_TABLES = ("procedures", "procedure_names", "semantic")
 
 
 @pytest.fixture
@@ -30,6 +33,25 @@ def database(postgres: Postgres) -> Postgres:
                 now=0.0,
             )
     store.close()
+    semantic = PostgresSemanticStore(db.app_url, dimension=4, admin_url=db.admin_url)
+    semantic.setup()
+    for tenant in ("tenant-a", "tenant-b"):
+        semantic.write(
+            tenant,
+            [
+                SemanticDraft(
+                    agent_id="bot",
+                    namespace="default",
+                    content=f"secret of {tenant}",
+                    metadata={},
+                    embedding=[1.0, 0.0, 0.0, 0.0],
+                )
+            ],
+            0.0,
+            dedup_threshold=0.95,
+            max_vectors=None,
+        )
+    semantic.close()
     return db
 
 

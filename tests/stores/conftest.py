@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from mnemora_server.stores.aws import parse_aws_url
-from mnemora_server.stores.base import ColdStore, ProceduralStore, StateStore
+from mnemora_server.stores.base import ColdStore, ProceduralStore, SemanticStore, StateStore
 from mnemora_server.stores.dynamodb import DynamoStateStore
 from mnemora_server.stores.files import FileColdStore
 from mnemora_server.stores.pg_procedures import PostgresProceduralStore
+from mnemora_server.stores.pg_semantic import PostgresSemanticStore
 from mnemora_server.stores.s3 import S3ColdStore
 from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
+from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
 
 
@@ -56,6 +58,19 @@ def procedural_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     else:
         database = request.getfixturevalue("postgres").fresh_database()
         store = PostgresProceduralStore(database.app_url, admin_url=database.admin_url)
+    store.setup()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def semantic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SemanticStore]:
+    store: SemanticStore
+    if request.param == "sqlite":
+        store = SqliteSemanticStore(tmp_path / "semantic.db", dimension=8)
+    else:
+        database = request.getfixturevalue("postgres").fresh_database()
+        store = PostgresSemanticStore(database.app_url, dimension=8, admin_url=database.admin_url)
     store.setup()
     yield store
     store.close()

@@ -1,0 +1,510 @@
+"""Semantic memory on PostgreSQL + pgvector, under row-level security.
+
+Vectors sit in one HNSW index (cosine) shared by all tenants; searches filter by tenant,
+agent and namespace in the same query and use pgvector's iterative index scans, so a small
+tenant in a large shared index still gets its full ``top_k``. Keywords use a generated
+``tsvector`` with a GIN index. Duplicate checks and writes of one agent and namespace are
+serialised with a transaction-scoped advisory lock, so concurrent identical writes from any
+number of server processes keep one record.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from mnemora_server.errors import QuotaExceededError
+from mnemora_server.stores.base import (
+    MemoryTotals,
+    SemanticDraft,
+    SemanticHit,
+    SemanticRecord,
+    SemanticWrite,
+)
+from mnemora_server.stores.postgres import PostgresDatabase, tenant_policy_sql
+from mnemora_server.stores.sqlite.semantic import content_hash
+from mnemora_server.stores.text import query_terms
+
+_COLUMNS = (
+    "id, agent_id, namespace, content, metadata, created_at, updated_at, parent_id,"
+    " chunk_index, chunk_count, deleted_at"
+)
+_SEARCH_EF = 100
+
+
+def _migrations(dimension: int) -> list[list[Any]]:
+    return [
+        [
+            "CREATE TABLE semantic (pk bigserial PRIMARY KEY, tenant_id text NOT NULL,"
+            " id text NOT NULL, agent_id text NOT NULL, namespace text NOT NULL,"
+            " content text NOT NULL, content_hash text NOT NULL, metadata text NOT NULL,"
+            f" embedding vector({int(dimension)}), parent_id text, chunk_index int,"
+            " chunk_count int, created_at double precision NOT NULL,"
+            " updated_at double precision NOT NULL, deleted_at double precision,"
+            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', content)) STORED,"
+            " UNIQUE (tenant_id, id))",
+            "CREATE INDEX semantic_hnsw ON semantic USING hnsw (embedding vector_cosine_ops)",
+            "CREATE INDEX semantic_tsv ON semantic USING gin (tsv)",
+            "CREATE INDEX semantic_listing ON semantic (tenant_id, agent_id, namespace, pk)",
+            "CREATE INDEX semantic_by_hash ON semantic (tenant_id, agent_id, namespace,"
+            " content_hash)",
+            "CREATE INDEX semantic_by_parent ON semantic (tenant_id, parent_id)",
+            *tenant_policy_sql("semantic"),
+            "GRANT USAGE ON SEQUENCE semantic_pk_seq TO mnemora_app",
+        ]
+    ]
+
+
+def _record(row: Sequence[Any], embedding: Any = None) -> SemanticRecord:
+    return SemanticRecord(
+        id=row[0],
+        agent_id=row[1],
+        namespace=row[2],
+        content=row[3],
+        metadata=json.loads(row[4]),
+        created_at=row[5],
+        updated_at=row[6],
+        parent_id=row[7],
+        chunk_index=row[8],
+        chunk_count=row[9],
+        deleted_at=row[10],
+        embedding=None if embedding is None else [float(x) for x in embedding],
+    )
+
+
+def _vector(values: Any) -> str | None:
+    if values is None:
+        return None
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(values, dtype=np.float32)) + "]"
+
+
+class PostgresSemanticStore:
+    """:class:`~mnemora_server.stores.base.SemanticStore` on PostgreSQL + pgvector.
+
+    Args:
+        url: The application role's connection URL.
+        dimension: The vector dimension (fixed by the first migration).
+        admin_url: An administrator's URL for migrations.
+    """
+
+    def __init__(self, url: str, *, dimension: int, admin_url: str | None = None) -> None:
+        self.dimension = dimension
+        self.db = PostgresDatabase(url, "semantic", _migrations(dimension), admin_url=admin_url)
+
+    def setup(self) -> None:
+        """Create the role, table, indexes and policies (versioned)."""
+        self.db.setup()
+
+    def check_health(self) -> None:
+        """Raise ``UnavailableError`` unless PostgreSQL answers."""
+        self.db.check_health()
+
+    def close(self) -> None:
+        """Close the pool."""
+        self.db.close()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def write(
+        self,
+        tenant_id: str,
+        drafts: list[SemanticDraft],
+        now: float,
+        *,
+        dedup_threshold: float,
+        max_vectors: int | None,
+    ) -> list[SemanticWrite]:
+        """Write drafts atomically, merging near-duplicates under an advisory lock."""
+        with self.db.transaction(tenant_id) as cur:
+            for key in sorted({(d.agent_id, d.namespace) for d in drafts}):
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                    (f"{tenant_id}#{key[0]}#{key[1]}",),
+                )
+            results = [self._write_one(cur, tenant_id, d, now, dedup_threshold) for d in drafts]
+            if max_vectors is not None:
+                vectors = self._vector_count(cur, tenant_id)
+                if vectors > max_vectors:
+                    raise QuotaExceededError(
+                        f"the tier allows {max_vectors} vectors; this write would make {vectors}",
+                        details={"limit": max_vectors, "would_be": vectors},
+                    )
+        return results
+
+    def _write_one(
+        self, cur: Any, tenant_id: str, draft: SemanticDraft, now: float, threshold: float
+    ) -> SemanticWrite:
+        if draft.id is not None:
+            cur.execute(
+                "SELECT created_at, metadata FROM semantic WHERE tenant_id = %s"
+                " AND id = %s AND parent_id IS NULL",
+                (tenant_id, draft.id),
+            )
+            row = cur.fetchone()
+            if row is not None:
+                self._put(cur, tenant_id, draft.id, draft, draft.metadata, now, row[0])
+                return SemanticWrite(self._get(cur, tenant_id, draft.id), False, False)
+        elif draft.dedup:
+            duplicate = self._find_duplicate(cur, tenant_id, draft, threshold)
+            if duplicate is not None:
+                record_id, created_at, metadata = duplicate
+                merged = {**json.loads(metadata), **draft.metadata}
+                self._put(cur, tenant_id, record_id, draft, merged, now, created_at)
+                return SemanticWrite(self._get(cur, tenant_id, record_id), True, False)
+        record_id = draft.id or str(uuid.uuid4())
+        self._put(cur, tenant_id, record_id, draft, draft.metadata, now, draft.created_at or now)
+        return SemanticWrite(self._get(cur, tenant_id, record_id), False, True)
+
+    def _find_duplicate(
+        self, cur: Any, tenant_id: str, draft: SemanticDraft, threshold: float
+    ) -> tuple[str, float, str] | None:
+        cur.execute(
+            "SELECT id, created_at, metadata FROM semantic WHERE tenant_id = %s"
+            " AND agent_id = %s AND namespace = %s AND content_hash = %s"
+            " AND parent_id IS NULL AND deleted_at IS NULL LIMIT 1",
+            (tenant_id, draft.agent_id, draft.namespace, content_hash(draft.content)),
+        )
+        row = cur.fetchone()
+        if row is not None or draft.embedding is None:
+            return None if row is None else (row[0], row[1], row[2])
+        # Exact nearest neighbour within the agent and namespace (no index shortcut here:
+        # a missed duplicate would be a second record).
+        cur.execute(
+            "SELECT COALESCE(parent_id, id), 1 - (embedding <=> %s::vector) FROM semantic"
+            " WHERE tenant_id = %s AND agent_id = %s AND namespace = %s"
+            " AND embedding IS NOT NULL AND deleted_at IS NULL"
+            " ORDER BY (embedding <=> %s::vector) + 0 LIMIT 1",
+            (
+                _vector(draft.embedding),
+                tenant_id,
+                draft.agent_id,
+                draft.namespace,
+                _vector(draft.embedding),
+            ),
+        )
+        near = cur.fetchone()
+        if near is None or near[1] <= threshold:
+            return None
+        cur.execute(
+            "SELECT id, created_at, metadata FROM semantic WHERE tenant_id = %s AND id = %s",
+            (tenant_id, near[0]),
+        )
+        row = cur.fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def _put_row(
+        self,
+        cur: Any,
+        tenant_id: str,
+        record_id: str,
+        draft: SemanticDraft,
+        metadata: dict[str, Any],
+        content: str,
+        embedding: Any,
+        now: float,
+        created_at: float,
+        *,
+        parent_id: str | None = None,
+        chunk_index: int | None = None,
+        chunk_count: int | None = None,
+    ) -> None:
+        cur.execute(
+            "INSERT INTO semantic (tenant_id, id, agent_id, namespace, content, content_hash,"
+            " metadata, embedding, parent_id, chunk_index, chunk_count, created_at,"
+            " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::vector, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (tenant_id, id) DO UPDATE SET agent_id = EXCLUDED.agent_id,"
+            " namespace = EXCLUDED.namespace, content = EXCLUDED.content,"
+            " content_hash = EXCLUDED.content_hash, metadata = EXCLUDED.metadata,"
+            " embedding = EXCLUDED.embedding, parent_id = EXCLUDED.parent_id,"
+            " chunk_index = EXCLUDED.chunk_index, chunk_count = EXCLUDED.chunk_count,"
+            " created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,"
+            " deleted_at = NULL",
+            (
+                tenant_id,
+                record_id,
+                draft.agent_id,
+                draft.namespace,
+                content,
+                content_hash(content),
+                json.dumps(metadata),
+                _vector(embedding),
+                parent_id,
+                chunk_index,
+                chunk_count,
+                created_at,
+                now,
+            ),
+        )
+
+    def _put(
+        self,
+        cur: Any,
+        tenant_id: str,
+        record_id: str,
+        draft: SemanticDraft,
+        metadata: dict[str, Any],
+        now: float,
+        created_at: float,
+    ) -> None:
+        count = len(draft.chunks) or None
+        self._put_row(
+            cur,
+            tenant_id,
+            record_id,
+            draft,
+            metadata,
+            draft.content,
+            None if draft.chunks else draft.embedding,
+            now,
+            created_at,
+            chunk_count=count,
+        )
+        for index, (text, vector) in enumerate(draft.chunks):
+            self._put_row(
+                cur,
+                tenant_id,
+                f"{record_id}:chunk:{index}",
+                draft,
+                metadata,
+                text,
+                vector,
+                now,
+                created_at,
+                parent_id=record_id,
+                chunk_index=index,
+                chunk_count=count,
+            )
+        cur.execute(
+            "DELETE FROM semantic WHERE tenant_id = %s AND parent_id = %s AND chunk_index >= %s",
+            (tenant_id, record_id, len(draft.chunks)),
+        )
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _get(self, cur: Any, tenant_id: str, record_id: str) -> SemanticRecord:
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s",  # noqa: S608
+            (tenant_id, record_id),
+        )
+        return _record(cur.fetchone())
+
+    def get(self, tenant_id: str, record_id: str) -> SemanticRecord | None:
+        """A live record of the tenant, or ``None``."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
+                " AND deleted_at IS NULL",
+                (tenant_id, record_id),
+            )
+            row = cur.fetchone()
+        return None if row is None else _record(row)
+
+    def list_memories(
+        self,
+        tenant_id: str,
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+        limit: int,
+        after: int | None,
+    ) -> list[tuple[SemanticRecord, int]]:
+        """Live records (chunks excluded) in insertion order, with positions."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS}, pk FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
+                " AND parent_id IS NULL AND deleted_at IS NULL AND pk > %s ORDER BY pk LIMIT %s",
+                (tenant_id, agent_id, agent_id, namespace, namespace, after or 0, limit),
+            )
+            return [(_record(row), int(row[-1])) for row in cur.fetchall()]
+
+    def search_vector(
+        self,
+        tenant_id: str,
+        query: Any,
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+        matches: Any,
+        limit: int,
+        threshold: float,
+    ) -> list[SemanticHit]:
+        """Nearest neighbours by cosine similarity (HNSW with iterative scans), filtered."""
+        vector = _vector(query)
+        hits: list[SemanticHit] = []
+        fetch = limit if matches is None else limit * 4
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(_SEARCH_EF),))
+            while True:
+                cur.execute(
+                    f"SELECT {_COLUMNS}, 1 - (embedding <=> %s::vector) AS similarity"  # noqa: S608
+                    " FROM semantic WHERE tenant_id = %s AND (%s::text IS NULL OR agent_id = %s)"
+                    " AND (%s::text IS NULL OR namespace = %s) AND deleted_at IS NULL"
+                    " AND embedding IS NOT NULL ORDER BY embedding <=> %s::vector LIMIT %s",
+                    (vector, tenant_id, agent_id, agent_id, namespace, namespace, vector, fetch),
+                )
+                rows = cur.fetchall()
+                hits = [
+                    SemanticHit(_record(row[:11]), float(row[11]))
+                    for row in rows
+                    if float(row[11]) >= threshold
+                    and (matches is None or matches(json.loads(row[4])))
+                ]
+                if len(hits) >= limit or len(rows) < fetch:
+                    break
+                fetch *= 4
+        hits.sort(key=lambda h: h.similarity or 0.0, reverse=True)
+        return hits[:limit]
+
+    def search_keyword(
+        self,
+        tenant_id: str,
+        text: str,
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+        matches: Any,
+        limit: int,
+    ) -> list[SemanticHit]:
+        """Records matching any meaningful word of ``text``, by ``ts_rank``."""
+        terms = query_terms(text)
+        if not terms:
+            return []
+        tsquery = " | ".join("'" + t.replace("'", "''") + "'" for t in terms)
+        hits: list[SemanticHit] = []
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS}, ts_rank(tsv, q) FROM semantic,"  # noqa: S608
+                " to_tsquery('simple', %s) q WHERE tenant_id = %s AND tsv @@ q"
+                " AND deleted_at IS NULL AND NOT (parent_id IS NULL AND chunk_count IS NOT NULL)"
+                " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
+                " ORDER BY ts_rank(tsv, q) DESC LIMIT %s",
+                (tsquery, tenant_id, agent_id, agent_id, namespace, namespace, limit * 5 + 20),
+            )
+            rows = cur.fetchall()
+        for row in rows:
+            record = _record(row[:11])
+            if matches is None or matches(record.metadata):
+                hits.append(SemanticHit(record, None, keyword_score=float(row[11])))
+                if len(hits) == limit:
+                    break
+        return hits
+
+    # -- changes, totals, export, erasure ----------------------------------------------------
+
+    def update(
+        self,
+        tenant_id: str,
+        record_id: str,
+        now: float,
+        *,
+        metadata: dict[str, Any] | None,
+        content: str | None = None,
+        embedding: Any = None,
+        chunks: tuple[tuple[str, Any], ...] = (),
+    ) -> SemanticRecord | None:
+        """Change a live record's metadata and/or content (with its new vectors)."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
+                " AND deleted_at IS NULL AND parent_id IS NULL FOR UPDATE",
+                (tenant_id, record_id),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            old = _record(row)
+            new_metadata = old.metadata if metadata is None else metadata
+            if content is None:
+                cur.execute(
+                    "UPDATE semantic SET metadata = %s, updated_at = %s"
+                    " WHERE tenant_id = %s AND (id = %s OR parent_id = %s)",
+                    (json.dumps(new_metadata), now, tenant_id, record_id, record_id),
+                )
+            else:
+                draft = SemanticDraft(
+                    agent_id=old.agent_id,
+                    namespace=old.namespace,
+                    content=content,
+                    metadata=new_metadata,
+                    embedding=embedding,
+                    chunks=chunks,
+                    id=record_id,
+                )
+                self._put(cur, tenant_id, record_id, draft, new_metadata, now, old.created_at)
+            return self._get(cur, tenant_id, record_id)
+
+    def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:
+        """Hide a live record and its chunks (purge removes them)."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "UPDATE semantic SET deleted_at = %s WHERE tenant_id = %s"
+                " AND (id = %s OR parent_id = %s) AND deleted_at IS NULL"
+                " RETURNING parent_id",
+                (now, tenant_id, record_id, record_id),
+            )
+            rows = cur.fetchall()
+        return any(row[0] is None for row in rows)
+
+    def _vector_count(self, cur: Any, tenant_id: str) -> int:
+        cur.execute(
+            "SELECT COUNT(*) FROM semantic WHERE tenant_id = %s"
+            " AND embedding IS NOT NULL AND deleted_at IS NULL",
+            (tenant_id,),
+        )
+        return int(cur.fetchone()[0])
+
+    def totals(self, tenant_id: str) -> MemoryTotals:
+        """The tenant's live records, vectors, bytes and agents."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "SELECT COUNT(*) FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL),"
+                " COUNT(*) FILTER (WHERE embedding IS NOT NULL AND deleted_at IS NULL),"
+                " COALESCE(SUM(octet_length(content) + octet_length(metadata))"
+                " FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL), 0),"
+                " COUNT(DISTINCT agent_id) FROM semantic WHERE tenant_id = %s",
+                (tenant_id,),
+            )
+            row = cur.fetchone()
+        return MemoryTotals(records=row[0], vectors=row[1], bytes=int(row[2]), agents=row[3])
+
+    def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
+        """Every record (live or soft-deleted), with embeddings, in insertion order."""
+        after = 0
+        while True:
+            with self.db.transaction(tenant_id) as cur:
+                cur.execute(
+                    f"SELECT {_COLUMNS}, embedding::text, pk FROM semantic"  # noqa: S608
+                    " WHERE tenant_id = %s AND (%s::text IS NULL OR agent_id = %s) AND pk > %s"
+                    " ORDER BY pk LIMIT 500",
+                    (tenant_id, agent_id, agent_id, after),
+                )
+                rows = cur.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                vector = None if row[11] is None else json.loads(row[11])
+                yield _record(row[:11], vector)
+            after = rows[-1][-1]
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Remove every row of the agent; return records removed (chunks not counted)."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "DELETE FROM semantic WHERE tenant_id = %s AND agent_id = %s RETURNING parent_id",
+                (tenant_id, agent_id),
+            )
+            return sum(1 for row in cur.fetchall() if row[0] is None)
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Remove every row of the tenant."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "DELETE FROM semantic WHERE tenant_id = %s RETURNING parent_id", (tenant_id,)
+            )
+            return sum(1 for row in cur.fetchall() if row[0] is None)

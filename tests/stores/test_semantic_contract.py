@@ -1,0 +1,167 @@
+"""The SemanticStore contract, on every backend (8-dimensional vectors for readability)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mnemora_server.errors import QuotaExceededError
+from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.stores.base import SemanticDraft, SemanticStore
+
+NOW = 1_800_000_000.0
+
+
+def unit(*values: float) -> np.ndarray[Any, Any]:
+    vector = np.zeros(8, dtype=np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+def draft(content: str, vector: Any, **extra: Any) -> SemanticDraft:
+    fields: dict[str, Any] = {
+        "agent_id": "bot",
+        "namespace": "default",
+        "content": content,
+        "metadata": {},
+        "embedding": vector,
+    }
+    fields.update(extra)
+    return SemanticDraft(**fields)
+
+
+def write(
+    store: SemanticStore, tenant: str, *drafts: SemanticDraft, max_vectors: int | None = None
+) -> list[Any]:
+    return store.write(tenant, list(drafts), NOW, dedup_threshold=0.95, max_vectors=max_vectors)
+
+
+def test_write_get_and_exact_metadata(semantic_store: SemanticStore) -> None:
+    metadata = {"n": 1, "f": 1.0, "nested": {"l": [True, None]}}
+    (written,) = write(semantic_store, "t1", draft("alpha", unit(1), metadata=metadata))
+    assert written.created
+    record = semantic_store.get("t1", written.record.id)
+    assert record is not None
+    assert record.metadata == metadata
+    assert isinstance(record.metadata["f"], float)
+
+
+def test_dedup_upsert_and_opt_out(semantic_store: SemanticStore) -> None:
+    (first,) = write(semantic_store, "t1", draft("alpha", unit(1, 0.01), metadata={"a": 1}))
+    (near,) = write(semantic_store, "t1", draft("alpha!", unit(1, 0.02), metadata={"b": 2}))
+    assert near.deduplicated
+    assert near.record.id == first.record.id
+    assert near.record.metadata == {"a": 1, "b": 2}
+    (kept,) = write(semantic_store, "t1", draft("alpha", unit(1), dedup=False))
+    assert not kept.deduplicated
+    (elsewhere,) = write(semantic_store, "t1", draft("alpha", unit(1), namespace="other"))
+    assert not elsewhere.deduplicated
+    (far,) = write(semantic_store, "t1", draft("beta", unit(0, 1)))
+    assert not far.deduplicated
+    (mine,) = write(semantic_store, "t1", draft("v1", unit(0, 0, 1), id="fixed"))
+    (again,) = write(semantic_store, "t1", draft("v2", unit(0, 0, 1), id="fixed"))
+    assert (mine.created, again.created) == (True, False)
+    record = semantic_store.get("t1", "fixed")
+    assert record is not None
+    assert record.content == "v2"
+
+
+def test_search_filters_threshold_and_keywords(semantic_store: SemanticStore) -> None:
+    write(
+        semantic_store,
+        "t1",
+        draft("refunds take five days", unit(1, 0.1), metadata={"lang": "en"}, dedup=False),
+        draft("parcels ship from leeds", unit(0.1, 1), metadata={"lang": "de"}, dedup=False),
+        draft("invoices monthly", unit(0.7, 0.7), metadata={"lang": "en"}, dedup=False),
+    )
+    hits = semantic_store.search_vector(
+        "t1", unit(1), agent_id="bot", namespace=None, matches=None, limit=2, threshold=-1.0
+    )
+    assert [h.record.content for h in hits] == ["refunds take five days", "invoices monthly"]
+    assert hits[0].similarity is not None
+    assert hits[0].similarity > 0.99
+    only_de = MetadataFilter({"lang": "de"}).matches
+    filtered = semantic_store.search_vector(
+        "t1", unit(1), agent_id=None, namespace=None, matches=only_de, limit=5, threshold=-1.0
+    )
+    assert [h.record.content for h in filtered] == ["parcels ship from leeds"]
+    strict = semantic_store.search_vector(
+        "t1", unit(1), agent_id=None, namespace=None, matches=None, limit=5, threshold=0.9
+    )
+    assert [h.record.content for h in strict] == ["refunds take five days"]
+    words = semantic_store.search_keyword(
+        "t1", "where do parcels ship", agent_id=None, namespace=None, matches=None, limit=5
+    )
+    assert [h.record.content for h in words] == ["parcels ship from leeds"]
+
+
+def test_chunks_update_soft_delete_and_list(semantic_store: SemanticStore) -> None:
+    chunks = (("chunk one", unit(1)), ("chunk two", unit(0, 1)))
+    (parent,) = write(semantic_store, "t1", draft("chunk one chunk two", None, chunks=chunks))
+    assert parent.record.chunk_count == 2
+    hits = semantic_store.search_vector(
+        "t1", unit(0, 1), agent_id=None, namespace=None, matches=None, limit=1, threshold=-1.0
+    )
+    assert hits[0].record.parent_id == parent.record.id
+    assert hits[0].record.content == "chunk two"
+    listed = semantic_store.list_memories("t1", agent_id=None, namespace=None, limit=10, after=None)
+    assert [r.id for r, _ in listed] == [parent.record.id]
+    updated = semantic_store.update(
+        "t1", parent.record.id, NOW + 1, metadata=None, content="short now", embedding=unit(0, 0, 1)
+    )
+    assert updated is not None
+    assert updated.chunk_count is None
+    gone = semantic_store.search_vector(
+        "t1", unit(0, 1), agent_id=None, namespace=None, matches=None, limit=5, threshold=0.5
+    )
+    assert gone == []
+    assert semantic_store.soft_delete("t1", parent.record.id, NOW + 2)
+    assert semantic_store.get("t1", parent.record.id) is None
+    assert not semantic_store.soft_delete("t1", parent.record.id, NOW + 3)
+
+
+def test_quota_totals_export_purge(semantic_store: SemanticStore) -> None:
+    write(semantic_store, "t1", draft("one", unit(1)), draft("two", unit(0, 1)))
+    with pytest.raises(QuotaExceededError):
+        write(semantic_store, "t1", draft("three", unit(0, 0, 1)), max_vectors=2)
+    totals = semantic_store.totals("t1")
+    assert (totals.records, totals.vectors, totals.bytes) == (2, 2, len("one") + len("two") + 4)
+    exported = list(semantic_store.export("t1", None))
+    assert [r.content for r in exported] == ["one", "two"]
+    assert exported[0].embedding is not None
+    assert np.allclose(exported[0].embedding, unit(1), atol=1e-6)
+    assert semantic_store.purge_agent("t1", "bot") == 2
+    assert semantic_store.totals("t1").vectors == 0
+
+
+def test_tenants_never_share(semantic_store: SemanticStore) -> None:
+    (a,) = write(semantic_store, "tenant-a", draft("secret of a", unit(1), id="same"))
+    assert semantic_store.get("tenant-b", "same") is None
+    assert (
+        semantic_store.search_vector(
+            "tenant-b",
+            unit(1),
+            agent_id=None,
+            namespace=None,
+            matches=None,
+            limit=5,
+            threshold=-1.0,
+        )
+        == []
+    )
+    assert (
+        semantic_store.search_keyword(
+            "tenant-b", "secret", agent_id=None, namespace=None, matches=None, limit=5
+        )
+        == []
+    )
+    assert semantic_store.update("tenant-b", "same", NOW, metadata={"x": 1}) is None
+    assert not semantic_store.soft_delete("tenant-b", "same", NOW)
+    (b,) = write(semantic_store, "tenant-b", draft("secret of a", unit(1), id="same"))
+    assert b.created, "the same id in another tenant is another record"
+    assert semantic_store.purge_tenant("tenant-b") == 1
+    kept = semantic_store.get("tenant-a", "same")
+    assert kept is not None
+    assert kept.content == a.record.content
