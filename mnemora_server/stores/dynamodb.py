@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from mnemora_server.errors import NotFoundError, UnavailableError, VersionConflictError
-from mnemora_server.stores.aws import AwsLocation, LazyClient, is_error
+from mnemora_server.stores.aws import AwsLocation
 from mnemora_server.stores.base import StateRecord, StateStats, TtlChange
+from mnemora_server.stores.dynamo_table import DynamoTable
 from mnemora_server.stores.keys import dynamo_agent_pk, dynamo_tenant_pk
 
 _SESSION = "SESSION#"
@@ -38,63 +39,23 @@ class DynamoStateStore:
     """
 
     def __init__(self, location: AwsLocation) -> None:
-        self._table = location.name
-        self._db = LazyClient("dynamodb", location)
-
-    # -- lifecycle ---------------------------------------------------------------------------
+        self.table = DynamoTable(location)
 
     def setup(self) -> None:
         """Create the table (on-demand) if missing and turn TTL on."""
-        try:
-            try:
-                self._db().describe_table(TableName=self._table)
-            except ClientError as exc:
-                if not is_error(exc, "ResourceNotFoundException"):
-                    raise
-                self._db().create_table(
-                    TableName=self._table,
-                    KeySchema=[
-                        {"AttributeName": "pk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                    AttributeDefinitions=[
-                        {"AttributeName": "pk", "AttributeType": "S"},
-                        {"AttributeName": "sk", "AttributeType": "S"},
-                    ],
-                    BillingMode="PAY_PER_REQUEST",
-                )
-                self._db().get_waiter("table_exists").wait(TableName=self._table)
-                self._db().update_time_to_live(
-                    TableName=self._table,
-                    TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
-                )
-        except (BotoCoreError, ClientError) as exc:
-            raise UnavailableError(f"DynamoDB table {self._table} cannot be set up") from exc
+        self.table.setup()
 
     def check_health(self) -> None:
         """Raise ``UnavailableError`` unless the table answers."""
-        try:
-            self._db().describe_table(TableName=self._table)
-        except (BotoCoreError, ClientError) as exc:
-            raise UnavailableError("DynamoDB is unavailable") from exc
+        self.table.check_health()
 
     def close(self) -> None:
         """Nothing to release."""
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self._db(), operation)(TableName=self._table, **kwargs)
-        except ClientError as exc:
-            if is_error(exc, "ConditionalCheckFailedException", "TransactionCanceledException"):
-                raise
-            raise UnavailableError("DynamoDB failed; nothing was written") from exc
-        except BotoCoreError as exc:
-            raise UnavailableError("DynamoDB failed; nothing was written") from exc
-
     def _item(self, tenant_id: str, agent_id: str, session_id: str) -> dict[str, Any] | None:
-        answer = self._call(
+        answer = self.table.call(
             "get_item",
             Key={
                 "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
@@ -164,27 +125,17 @@ class DynamoStateStore:
                 "ConditionExpression": "version = :v",
                 "ExpressionAttributeValues": {":v": current["version"]},
             }
-        put = {"TableName": self._table, "Item": item, **condition}
+        put = {"TableName": self.table.name, "Item": item, **condition}
         register = {
-            "TableName": self._table,
+            "TableName": self.table.name,
             "Item": {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _AGENT + agent_id}},
         }
         if current is None:
             # A new session and its agent's registry entry change together.
-            self._transact([{"Put": put}, {"Put": register}])
+            self.table.transact([{"Put": put}, {"Put": register}])
         else:
-            self._call("put_item", Item=item, **condition)
+            self.table.call("put_item", Item=item, **condition)
         return self._record(agent_id, session_id, item)
-
-    def _transact(self, items: list[dict[str, Any]]) -> None:
-        try:
-            self._db().transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if is_error(exc, "TransactionCanceledException"):
-                raise
-            raise UnavailableError("DynamoDB failed; nothing was written") from exc
-        except BotoCoreError as exc:
-            raise UnavailableError("DynamoDB failed; nothing was written") from exc
 
     # -- the protocol ------------------------------------------------------------------------
 
@@ -244,30 +195,12 @@ class DynamoStateStore:
         assert item is not None
         return self._record(agent_id, session_id, item)
 
-    def _query(self, pk: str, prefix: str, after: str | None = None) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-            "ConsistentRead": True,
-        }
-        if not prefix:  # the whole partition
-            kwargs["KeyConditionExpression"] = "pk = :pk"
-            kwargs["ExpressionAttributeValues"] = {":pk": {"S": pk}}
-        if after is not None:
-            kwargs["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": prefix + after}}
-        while True:
-            answer = self._call("query", **kwargs)
-            yield from answer.get("Items", [])
-            if "LastEvaluatedKey" not in answer:
-                return
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
     def list_sessions(
         self, tenant_id: str, agent_id: str, now: float, *, limit: int, after: str | None
     ) -> list[str]:
         """Live session ids in ascending order after ``after``."""
         found: list[str] = []
-        for item in self._query(dynamo_agent_pk(tenant_id, agent_id), _SESSION, after):
+        for item in self.table.query(dynamo_agent_pk(tenant_id, agent_id), _SESSION, after):
             if self._live(item, now):
                 found.append(item["sk"]["S"][len(_SESSION) :])
                 if len(found) == limit:
@@ -281,7 +214,7 @@ class DynamoStateStore:
             return False
         assert current is not None
         try:
-            self._call(
+            self.table.call(
                 "update_item",
                 Key={"pk": current["pk"], "sk": current["sk"]},
                 UpdateExpression="SET deleted = :t, updated_at = :now, #d = :empty"
@@ -302,13 +235,13 @@ class DynamoStateStore:
     def _agents(self, tenant_id: str) -> list[str]:
         return [
             item["sk"]["S"][len(_AGENT) :]
-            for item in self._query(dynamo_tenant_pk(tenant_id), _AGENT)
+            for item in self.table.query(dynamo_tenant_pk(tenant_id), _AGENT)
         ]
 
     def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
         """Every live document of the tenant (or agent)."""
         for agent in [agent_id] if agent_id else self._agents(tenant_id):
-            for item in self._query(dynamo_agent_pk(tenant_id, agent), _SESSION):
+            for item in self.table.query(dynamo_agent_pk(tenant_id, agent), _SESSION):
                 if self._live(item, now):
                     yield self._record(agent, item["sk"]["S"][len(_SESSION) :], item)
 
@@ -318,7 +251,7 @@ class DynamoStateStore:
         for agent in self._agents(tenant_id):
             live = [
                 i
-                for i in self._query(dynamo_agent_pk(tenant_id, agent), _SESSION)
+                for i in self.table.query(dynamo_agent_pk(tenant_id, agent), _SESSION)
                 if self._live(i, now)
             ]
             agents += bool(live)
@@ -326,26 +259,16 @@ class DynamoStateStore:
             size += sum(len(i["data"]["S"].encode()) for i in live)
         return StateStats(agents=agents, sessions=sessions, bytes=size)
 
-    def _delete_items(self, keys: list[dict[str, Any]]) -> None:
-        for start in range(0, len(keys), 25):  # BatchWriteItem takes at most 25
-            requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
-            while requests:
-                try:
-                    answer = self._db().batch_write_item(RequestItems={self._table: requests})
-                except (BotoCoreError, ClientError) as exc:
-                    raise UnavailableError("DynamoDB failed while deleting; run it again") from exc
-                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
-
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Remove every item of the agent, tombstones included, then its registry entry."""
-        items = list(self._query(dynamo_agent_pk(tenant_id, agent_id), ""))
+        items = list(self.table.query(dynamo_agent_pk(tenant_id, agent_id), ""))
         documents = sum(
             1
             for i in items
             if i["sk"]["S"].startswith(_SESSION) and not i.get("deleted", {}).get("BOOL")
         )
-        self._delete_items([{"pk": i["pk"], "sk": i["sk"]} for i in items])
-        self._delete_items(
+        self.table.delete_items([{"pk": i["pk"], "sk": i["sk"]} for i in items])
+        self.table.delete_items(
             [{"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _AGENT + agent_id}}]
         )
         return documents
