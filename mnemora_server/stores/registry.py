@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from mnemora_server.settings import Settings
@@ -39,9 +40,16 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
     accounts_url = settings.resolved_accounts_url()
     state_url = settings.resolved_state_url()
     wait = settings.sqlite_busy_timeout_seconds
-    accounts_store = SqliteAccountStore(
-        _sqlite_only(accounts_url, "MNEMORA_ACCOUNTS_URL"), busy_timeout=wait
-    )
+    accounts_store: Any
+    if urlparse(accounts_url).scheme == "dynamodb":
+        from mnemora_server.stores.aws import parse_aws_url
+        from mnemora_server.stores.dynamo_accounts import DynamoAccountStore
+
+        accounts_store = DynamoAccountStore(parse_aws_url(accounts_url, "dynamodb"))
+    else:
+        accounts_store = SqliteAccountStore(
+            _sqlite_only(accounts_url, "MNEMORA_ACCOUNTS_URL"), busy_timeout=wait
+        )
     return Stores(
         accounts=accounts_store,
         usage=accounts_store,

@@ -1,4 +1,5 @@
-"""The API over DynamoDB (working memory) and S3 (cold episodes), both from moto over HTTP,
+"""The API over DynamoDB (accounts, usage, idempotency, working memory) and S3 (cold
+episodes), both from moto over HTTP,
 and PostgreSQL (procedural memory, as the application role under row-level security):
 the same answers as the embedded default, purge leaves nothing in either service (every S3
 version included), and an outage is a 503 with nothing written."""
@@ -35,6 +36,7 @@ def aws(moto_url: str, tmp_path: Path, postgres: Postgres) -> dict[str, Any]:
             data_dir=tmp_path / "data",
             admin_token=ADMIN_TOKEN,
             state_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
+            accounts_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
             cold_url=f"s3://mnemora-cold-{suffix}/episodes?endpoint_url={moto_url}",
             procedures_url=database.app_url,
             vector_url=database.app_url,

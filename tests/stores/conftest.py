@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mnemora_server.stores.aws import parse_aws_url
 from mnemora_server.stores.base import ColdStore, ProceduralStore, SemanticStore, StateStore
+from mnemora_server.stores.dynamo_accounts import DynamoAccountStore
 from mnemora_server.stores.dynamodb import DynamoStateStore
 from mnemora_server.stores.files import FileColdStore
 from mnemora_server.stores.pg_procedures import PostgresProceduralStore
 from mnemora_server.stores.pg_semantic import PostgresSemanticStore
 from mnemora_server.stores.s3 import S3ColdStore
+from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
 from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
@@ -71,6 +74,23 @@ def semantic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
     else:
         database = request.getfixturevalue("postgres").fresh_database()
         store = PostgresSemanticStore(database.app_url, dimension=8, admin_url=database.admin_url)
+    store.setup()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def account_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """One object implementing AccountStore, UsageStore and IdempotencyStore."""
+    store: Any
+    if request.param == "sqlite":
+        store = SqliteAccountStore(tmp_path / "accounts.db")
+    else:
+        url = request.getfixturevalue("moto_url")
+        table = f"accounts-{uuid.uuid4().hex[:8]}"
+        store = DynamoAccountStore(
+            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
+        )
     store.setup()
     yield store
     store.close()
