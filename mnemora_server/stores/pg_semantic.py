@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mnemora_server.errors import QuotaExceededError
+from mnemora_server.errors import QuotaExceededError, UnavailableError
 from mnemora_server.stores.base import (
     MemoryTotals,
     SemanticDraft,
@@ -96,12 +96,26 @@ class PostgresSemanticStore:
         self.db = PostgresDatabase(url, "semantic", _migrations(dimension), admin_url=admin_url)
 
     def setup(self) -> None:
-        """Create the role, table, indexes and policies (versioned)."""
+        """Create the role, table, indexes and policies (versioned); check the dimension."""
         self.db.setup()
+        self._check_dimension()
 
     def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless PostgreSQL answers."""
-        self.db.check_health()
+        """Raise ``UnavailableError`` unless PostgreSQL answers with the expected dimension."""
+        self._check_dimension()
+
+    def _check_dimension(self) -> None:
+        with self.db.transaction(None) as cur:
+            cur.execute(
+                "SELECT atttypmod FROM pg_attribute WHERE attrelid = 'semantic'::regclass"
+                " AND attname = 'embedding'"
+            )
+            stored = int(cur.fetchone()[0])
+        if stored != self.dimension:
+            raise UnavailableError(
+                f"the vector store holds {stored}-d vectors but the embedder makes "
+                f"{self.dimension}-d ones: use the same model, or a new database"
+            )
 
     def close(self) -> None:
         """Close the pool."""

@@ -72,12 +72,15 @@ class PostgresDatabase:
                 if self._pool is None:
                     from psycopg_pool import ConnectionPool
 
+                    # Checking each connection on checkout costs one round trip and means a
+                    # restarted server is used again at once instead of failing requests.
                     self._pool = ConnectionPool(
                         self._url,
                         min_size=1,
                         max_size=16,
                         open=True,
-                        timeout=10,
+                        timeout=3,
+                        check=ConnectionPool.check_connection,
                         kwargs={"autocommit": False, "connect_timeout": 5},
                     )
         return self._pool

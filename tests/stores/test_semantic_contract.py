@@ -165,3 +165,15 @@ def test_tenants_never_share(semantic_store: SemanticStore) -> None:
     kept = semantic_store.get("tenant-a", "same")
     assert kept is not None
     assert kept.content == a.record.content
+
+
+def test_postgres_refuses_an_embedder_of_another_dimension(request: pytest.FixtureRequest) -> None:
+    from mnemora_server.errors import UnavailableError
+    from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+
+    database = request.getfixturevalue("postgres").fresh_database()
+    PostgresSemanticStore(database.app_url, dimension=8, admin_url=database.admin_url).setup()
+    other = PostgresSemanticStore(database.app_url, dimension=384, admin_url=database.admin_url)
+    with pytest.raises(UnavailableError, match="8-d vectors"):
+        other.setup()
+    other.close()
