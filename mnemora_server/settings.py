@@ -37,10 +37,13 @@ class Settings(BaseSettings):
         idempotency_lock_seconds: How long an unfinished request holds its key.
         sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
             writer before the request fails with 503.
-        embedder: ``local`` (ONNX in process, default) or ``hash`` (tests only).
+        embedder: ``local`` (ONNX in process, default), ``openai`` (any OpenAI-compatible
+            endpoint) or ``hash`` (tests only).
         embedding_model: Model name of the local embedder.
         embedding_model_path: A local copy of the model; nothing is downloaded when set.
-        embedding_dimension: Dimension for the ``hash`` embedder.
+        embedding_dimension: Dimension of the ``hash`` and ``openai`` embedders.
+        embedding_url: API root of an OpenAI-compatible embedding service (``openai``).
+        embedding_api_key: Bearer token for that service, if it needs one.
         llm_url: An OpenAI-compatible API root for episode summaries (none: summaries 501).
         llm_model: The chat model for summaries.
         llm_api_key: Bearer token for that API, if it needs one.
@@ -69,6 +72,8 @@ class Settings(BaseSettings):
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embedding_model_path: Path | None = None
     embedding_dimension: int | None = None
+    embedding_url: str | None = None
+    embedding_api_key: str | None = None
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

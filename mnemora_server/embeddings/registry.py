@@ -5,11 +5,13 @@ from __future__ import annotations
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.hashing import HashEmbedder
 from mnemora_server.embeddings.local import FastEmbedEmbedder
+from mnemora_server.embeddings.remote import OpenAICompatibleEmbedder
 from mnemora_server.settings import Settings
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The configured embedder (``MNEMORA_EMBEDDER``: ``local`` by default, or ``hash``).
+    """The configured embedder (``MNEMORA_EMBEDDER``: ``local`` by default, ``openai`` for
+    any OpenAI-compatible endpoint, or ``hash`` for tests).
 
     Raises:
         ValueError: For an unknown or not yet supported embedder.
@@ -19,4 +21,16 @@ def build_embedder(settings: Settings) -> Embedder:
         return FastEmbedEmbedder(settings.embedding_model, settings.embedding_model_path)
     if kind == "hash":
         return HashEmbedder(settings.embedding_dimension or 384)
+    if kind == "openai":
+        if not settings.embedding_url or not settings.embedding_dimension:
+            raise ValueError(
+                "MNEMORA_EMBEDDER=openai needs MNEMORA_EMBEDDING_URL and "
+                "MNEMORA_EMBEDDING_DIMENSION (and MNEMORA_EMBEDDING_MODEL)"
+            )
+        return OpenAICompatibleEmbedder(
+            settings.embedding_url,
+            settings.embedding_model,
+            settings.embedding_dimension,
+            settings.embedding_api_key,
+        )
     raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported by this build")

@@ -1,0 +1,89 @@
+"""Embeddings from any OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, Ollama,
+LiteLLM, text-embeddings-inference), with retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import httpx
+import numpy as np
+
+from mnemora_server.embeddings.base import Vectors, normalise
+from mnemora_server.errors import UnavailableError
+
+_BATCH = 128
+
+
+class OpenAICompatibleEmbedder:
+    """Remote embeddings.
+
+    Args:
+        base_url: The API root, e.g. ``https://api.openai.com/v1``.
+        model: The embedding model.
+        dimension: The model's output dimension (checked on every answer).
+        api_key: Sent as a bearer token, if given.
+        timeout: Seconds per attempt.
+        attempts: Tries for connection errors, 429 and 5xx (with back-off).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        dimension: int,
+        api_key: str | None = None,
+        *,
+        timeout: float = 30.0,
+        attempts: int = 4,
+    ) -> None:
+        self.name = model
+        self.dimension = dimension
+        self._url = base_url.rstrip("/") + "/embeddings"
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._timeout = timeout
+        self._attempts = attempts
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Embed ``texts`` in batches; rows come back in input order, unit length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = [
+            self._embed_batch(list(texts[i : i + _BATCH])) for i in range(0, len(texts), _BATCH)
+        ]
+        return normalise(np.concatenate(parts))
+
+    def _embed_batch(self, batch: list[str]) -> Vectors:
+        body = {"model": self.name, "input": batch}
+        for attempt in range(self._attempts):
+            try:
+                response = httpx.post(
+                    self._url, json=body, headers=self._headers, timeout=self._timeout
+                )
+            except httpx.TransportError as exc:
+                if attempt + 1 == self._attempts:
+                    raise UnavailableError("the embedding service cannot be reached") from exc
+            else:
+                if response.status_code == 200:
+                    return self._vectors(response, len(batch))
+                if response.status_code != 429 and response.status_code < 500:
+                    raise UnavailableError(
+                        f"the embedding service refused the request ({response.status_code})"
+                    )
+                if attempt + 1 == self._attempts:
+                    raise UnavailableError(f"the embedding service failed ({response.status_code})")
+            time.sleep(min(8.0, 0.25 * 2**attempt))
+        raise UnavailableError("the embedding service failed")
+
+    def _vectors(self, response: httpx.Response, expected: int) -> Vectors:
+        try:
+            data = sorted(response.json()["data"], key=lambda item: item["index"])
+            vectors = np.asarray([item["embedding"] for item in data], dtype=np.float32)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UnavailableError("the embedding service answered nonsense") from exc
+        if vectors.shape != (expected, self.dimension):
+            raise UnavailableError(
+                f"the embedding service returned {vectors.shape}, expected "
+                f"({expected}, {self.dimension}): check MNEMORA_EMBEDDING_DIMENSION"
+            )
+        return vectors
