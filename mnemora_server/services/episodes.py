@@ -261,7 +261,7 @@ class EpisodicMemoryService:
     ) -> list[tuple[Episode, float]]:
         """Episodes whose content matches the words of ``text``, in either tier."""
         hits = self._hot.search_text(tenant_id, text, agent_id=agent_id, limit=limit)
-        hot = self._hot.get_hot(tenant_id, [hit[0] for hit in hits])
+        hot = self._hot.get_hot(tenant_id, [(hit[0], hit[1], hit[2]) for hit in hits])
         results = []
         for episode_id, hit_agent, ts, score in hits:
             episode = hot.get(episode_id) or self._find_cold(tenant_id, hit_agent, episode_id, ts)

@@ -647,8 +647,8 @@ class EpisodeStore(Store, Protocol):
     ) -> list[Episode]:
         """Hot episodes of one session, oldest first, strictly after ``after``."""
 
-    def get_hot(self, tenant_id: str, ids: list[str]) -> dict[str, Episode]:
-        """Hot episodes by id."""
+    def get_hot(self, tenant_id: str, refs: list[tuple[str, str, float]]) -> dict[str, Episode]:
+        """Hot episodes by ``(episode_id, agent_id, timestamp)``, keyed by id."""
 
     def search_text(
         self, tenant_id: str, text: str, *, agent_id: str | None, limit: int

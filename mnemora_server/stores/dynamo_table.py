@@ -23,11 +23,24 @@ class DynamoTable:
         self._table = location.name
         self._db = LazyClient("dynamodb", location)
 
-    def setup(self) -> None:
-        """Create the table (on-demand) if missing and turn TTL on."""
+    def setup(self, *, session_index: bool = True) -> None:
+        """Create the table (on-demand, TTL on ``ttl``, the ``session`` index) if missing."""
+        index = {
+            "IndexName": "session",
+            "KeySchema": [
+                {"AttributeName": "gsi_session", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        attributes = [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "gsi_session", "AttributeType": "S"},
+        ]
         try:
             try:
-                self._db().describe_table(TableName=self._table)
+                described = self._db().describe_table(TableName=self._table)["Table"]
             except ClientError as exc:
                 if not is_error(exc, "ResourceNotFoundException"):
                     raise
@@ -37,16 +50,22 @@ class DynamoTable:
                         {"AttributeName": "pk", "KeyType": "HASH"},
                         {"AttributeName": "sk", "KeyType": "RANGE"},
                     ],
-                    AttributeDefinitions=[
-                        {"AttributeName": "pk", "AttributeType": "S"},
-                        {"AttributeName": "sk", "AttributeType": "S"},
-                    ],
+                    AttributeDefinitions=attributes,
+                    GlobalSecondaryIndexes=[index],
                     BillingMode="PAY_PER_REQUEST",
                 )
                 self._db().get_waiter("table_exists").wait(TableName=self._table)
                 self._db().update_time_to_live(
                     TableName=self._table,
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"},
+                )
+                return
+            names = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+            if session_index and "session" not in names:
+                self._db().update_table(
+                    TableName=self._table,
+                    AttributeDefinitions=attributes,
+                    GlobalSecondaryIndexUpdates=[{"Create": index}],
                 )
         except (BotoCoreError, ClientError) as exc:
             raise UnavailableError(f"DynamoDB table {self._table} cannot be set up") from exc
@@ -113,3 +132,23 @@ class DynamoTable:
                 except (BotoCoreError, ClientError) as exc:
                     raise UnavailableError("DynamoDB failed while deleting; run it again") from exc
                 requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+
+    def query_raw(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a query with the given arguments, page after page."""
+        while True:
+            answer = self.call("query", **kwargs)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def batch_write(self, requests: list[dict[str, Any]]) -> None:
+        """Put/delete requests in batches of at most 25, retrying unprocessed ones."""
+        for start in range(0, len(requests), 25):
+            pending = requests[start : start + 25]
+            while pending:
+                try:
+                    answer = self._db().batch_write_item(RequestItems={self._table: pending})
+                except (BotoCoreError, ClientError) as exc:
+                    raise UnavailableError("DynamoDB failed while writing; retry") from exc
+                pending = answer.get("UnprocessedItems", {}).get(self._table, [])

@@ -38,3 +38,25 @@ def dynamo_tenant_pk(tenant_id: str) -> str:
     """
     check_identifier(tenant_id, "tenant_id")
     return f"{tenant_id}#/"
+
+
+def dynamo_session_key(tenant_id: str, agent_id: str, session_id: str) -> str:
+    """The session-index partition key of one session: ``tenant#agent#session``."""
+    check_identifier(session_id, "session_id")
+    return f"{dynamo_agent_pk(tenant_id, agent_id)}#{session_id}"
+
+
+def dynamo_term_pk(tenant_id: str, agent_id: str, term: str) -> str:
+    """The partition of one search term of one agent (``/`` keeps it apart from agents)."""
+    return f"/terms/{dynamo_agent_pk(tenant_id, agent_id)}/{term}"
+
+
+def dynamo_termset_pk(tenant_id: str, agent_id: str) -> str:
+    """The partition listing which terms an agent's episodes used (so purge needs no Scan)."""
+    return f"/termset/{dynamo_agent_pk(tenant_id, agent_id)}"
+
+
+def dynamo_manifest_pk(tenant_id: str) -> str:
+    """The partition of a tenant's cold-segment manifest."""
+    check_identifier(tenant_id, "tenant_id")
+    return f"/segments/{tenant_id}"

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import (
     ColdStore,
+    EpisodeStore,
     ProceduralStore,
     SemanticStore,
     StateStore,
@@ -56,10 +57,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         idempotency=accounts_store,
         state=_state_store(state_url, wait),
         semantic=_semantic_store(settings, dimension, wait),
-        episodes=SqliteEpisodeStore(
-            _sqlite_only(settings.resolved_episodes_url(), "MNEMORA_EPISODES_URL"),
-            busy_timeout=wait,
-        ),
+        episodes=_episode_store(settings.resolved_episodes_url(), wait),
         procedures=_procedural_store(settings, wait),
         cold=_cold_store(settings.resolved_cold_url()),
     )
@@ -102,6 +100,15 @@ def _procedural_store(settings: Settings, wait: float) -> ProceduralStore:
 
         return PostgresProceduralStore(url, admin_url=settings.postgres_admin_url)
     return SqliteProceduralStore(_sqlite_only(url, "MNEMORA_PROCEDURES_URL"), busy_timeout=wait)
+
+
+def _episode_store(url: str, wait: float) -> EpisodeStore:
+    if urlparse(url).scheme == "dynamodb":
+        from mnemora_server.stores.aws import parse_aws_url
+        from mnemora_server.stores.dynamo_episodes import DynamoEpisodeStore
+
+        return DynamoEpisodeStore(parse_aws_url(url, "dynamodb"))
+    return SqliteEpisodeStore(_sqlite_only(url, "MNEMORA_EPISODES_URL"), busy_timeout=wait)
 
 
 def _cold_store(url: str) -> ColdStore:

@@ -1,5 +1,5 @@
-"""The API over DynamoDB (accounts, usage, idempotency, working memory) and S3 (cold
-episodes), both from moto over HTTP,
+"""The API over DynamoDB (accounts, usage, idempotency, working memory, hot episodes) and S3
+(cold episodes), both from moto over HTTP,
 and PostgreSQL (procedural memory, as the application role under row-level security):
 the same answers as the embedded default, purge leaves nothing in either service (every S3
 version included), and an outage is a 503 with nothing written."""
@@ -37,6 +37,7 @@ def aws(moto_url: str, tmp_path: Path, postgres: Postgres) -> dict[str, Any]:
             admin_token=ADMIN_TOKEN,
             state_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
             accounts_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
+            episodes_url=f"dynamodb://mnemora-{suffix}?endpoint_url={moto_url}",
             cold_url=f"s3://mnemora-cold-{suffix}/episodes?endpoint_url={moto_url}",
             procedures_url=database.app_url,
             vector_url=database.app_url,
@@ -128,7 +129,7 @@ def test_purge_leaves_nothing_in_dynamodb_or_s3(
     remaining = [v["Key"] for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])]
     assert all(k.split("/")[1] == "globex" for k in remaining), remaining
     dynamo = _client("dynamodb", aws["url"])
-    for pk in ("acme#bot", "acme#/"):
+    for pk in ("acme#bot", "acme#/", "/termset/acme#bot", "/terms/acme#bot/e0", "/segments/acme"):
         items = dynamo.query(
             TableName=aws["table"],
             KeyConditionExpression="pk = :p",

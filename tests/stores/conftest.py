@@ -10,14 +10,22 @@ from typing import Any
 import pytest
 
 from mnemora_server.stores.aws import parse_aws_url
-from mnemora_server.stores.base import ColdStore, ProceduralStore, SemanticStore, StateStore
+from mnemora_server.stores.base import (
+    ColdStore,
+    EpisodeStore,
+    ProceduralStore,
+    SemanticStore,
+    StateStore,
+)
 from mnemora_server.stores.dynamo_accounts import DynamoAccountStore
+from mnemora_server.stores.dynamo_episodes import DynamoEpisodeStore
 from mnemora_server.stores.dynamodb import DynamoStateStore
 from mnemora_server.stores.files import FileColdStore
 from mnemora_server.stores.pg_procedures import PostgresProceduralStore
 from mnemora_server.stores.pg_semantic import PostgresSemanticStore
 from mnemora_server.stores.s3 import S3ColdStore
 from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
+from mnemora_server.stores.sqlite.episodes import SqliteEpisodeStore
 from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.state import SqliteStateStore
@@ -89,6 +97,22 @@ def account_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[An
         url = request.getfixturevalue("moto_url")
         table = f"accounts-{uuid.uuid4().hex[:8]}"
         store = DynamoAccountStore(
+            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
+        )
+    store.setup()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def episode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EpisodeStore]:
+    store: EpisodeStore
+    if request.param == "sqlite":
+        store = SqliteEpisodeStore(tmp_path / "episodes.db")
+    else:
+        url = request.getfixturevalue("moto_url")
+        table = f"episodes-{uuid.uuid4().hex[:8]}"
+        store = DynamoEpisodeStore(
             parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
         )
     store.setup()

@@ -233,8 +233,9 @@ class SqliteEpisodeStore:
             ).fetchall()
         return [_episode(row) for row in rows]
 
-    def get_hot(self, tenant_id: str, ids: list[str]) -> dict[str, Episode]:
-        """Hot episodes by id."""
+    def get_hot(self, tenant_id: str, refs: list[tuple[str, str, float]]) -> dict[str, Episode]:
+        """Hot episodes by ``(episode_id, agent_id, timestamp)``, keyed by id."""
+        ids = [ref[0] for ref in refs]
         found: dict[str, Episode] = {}
         with self.db.read() as conn:
             for start in range(0, len(ids), 500):
