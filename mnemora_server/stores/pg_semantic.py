@@ -351,6 +351,10 @@ class PostgresSemanticStore:
         vector = _vector(query)
         hits: list[SemanticHit] = []
         fetch = limit if matches is None else limit * 4
+        if not np.any(np.asarray(query, dtype=np.float32)):
+            # A query without direction is equally far from everything (cosine 0), as in the
+            # embedded store; pgvector would answer NaN distances.
+            return self._zero_query(tenant_id, agent_id, namespace, matches, limit, threshold)
         with self.db.transaction(tenant_id) as cur:
             cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(_SEARCH_EF),))
@@ -373,6 +377,32 @@ class PostgresSemanticStore:
                     break
                 fetch *= 4
         hits.sort(key=lambda h: h.similarity or 0.0, reverse=True)
+        return hits[:limit]
+
+    def _zero_query(
+        self,
+        tenant_id: str,
+        agent_id: str | None,
+        namespace: str | None,
+        matches: Any,
+        limit: int,
+        threshold: float,
+    ) -> list[SemanticHit]:
+        if threshold > 0:
+            return []
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
+                " AND deleted_at IS NULL AND embedding IS NOT NULL ORDER BY pk",
+                (tenant_id, agent_id, agent_id, namespace, namespace),
+            )
+            rows = cur.fetchall()
+        hits = [
+            SemanticHit(_record(row), 0.0)
+            for row in rows
+            if matches is None or matches(json.loads(row[4]))
+        ]
         return hits[:limit]
 
     def search_keyword(

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import falcon.testing
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -61,11 +64,15 @@ class TenantIsolation(RuleBasedStateMachine):
 
     memories = Bundle("memories")
 
+    def settings_for(self, data_dir: Path) -> Settings:
+        """The configuration under test: the embedded default."""
+        return Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
+
     def __init__(self) -> None:
         super().__init__()
         self._dir = tempfile.TemporaryDirectory()
         data_dir = Path(self._dir.name) / "data"
-        app_settings = Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
+        app_settings = self.settings_for(data_dir)
         self.stores = open_stores(app_settings, dimension=64)
         self.stores.setup()
         app = create_app(app_settings, self.stores, embedder=HashEmbedder(64))
@@ -253,3 +260,48 @@ TenantIsolation.TestCase.settings = settings(
     suppress_health_check=list(HealthCheck),
 )
 test_tenants_never_see_each_other = TenantIsolation.TestCase
+
+#: Set by the fixture below for the production-backend run of the same machine.
+_PRODUCTION: dict[str, Any] = {}
+
+
+class TenantIsolationOnProductionBackends(TenantIsolation):
+    """The same machine over DynamoDB, S3 (moto over HTTP) and PostgreSQL with RLS."""
+
+    def settings_for(self, data_dir: Path) -> Settings:
+        suffix = uuid.uuid4().hex[:8]
+        moto, database = _PRODUCTION["moto"], _PRODUCTION["postgres"].fresh_database()
+        dynamo = f"dynamodb://stateful-{suffix}?endpoint_url={moto}"
+        return Settings(
+            data_dir=data_dir,
+            admin_token=ADMIN_TOKEN,
+            accounts_url=dynamo,
+            state_url=dynamo,
+            episodes_url=dynamo,
+            cold_url=f"s3://stateful-{suffix}/cold?endpoint_url={moto}",
+            vector_url=database.app_url,
+            procedures_url=database.app_url,
+            postgres_admin_url=database.admin_url,
+        )
+
+
+TenantIsolationOnProductionBackends.TestCase.settings = settings(
+    max_examples=10,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture
+def production_backends(moto_url: str, postgres: Any) -> Iterator[None]:
+    _PRODUCTION.update(moto=moto_url, postgres=postgres)
+    yield
+    _PRODUCTION.clear()
+
+
+@pytest.mark.usefixtures("production_backends")
+class TestTenantsNeverSeeEachOtherOnProductionBackends(
+    TenantIsolationOnProductionBackends.TestCase  # type: ignore[misc, valid-type]
+):
+    """Runs the state machine with the production backends."""

@@ -177,3 +177,21 @@ def test_postgres_refuses_an_embedder_of_another_dimension(request: pytest.Fixtu
     with pytest.raises(UnavailableError, match="8-d vectors"):
         other.setup()
     other.close()
+
+
+def test_a_query_without_direction_is_equally_far_from_everything(
+    semantic_store: SemanticStore,
+) -> None:
+    write(semantic_store, "t1", draft("one", unit(1)), draft("two", unit(0, 1)))
+    zero = np.zeros(8, dtype=np.float32)
+    hits = semantic_store.search_vector(
+        "t1", zero, agent_id=None, namespace=None, matches=None, limit=5, threshold=-1.0
+    )
+    assert sorted(h.record.content for h in hits) == ["one", "two"]
+    assert {h.similarity for h in hits} == {0.0}
+    assert (
+        semantic_store.search_vector(
+            "t1", zero, agent_id=None, namespace=None, matches=None, limit=5, threshold=0.5
+        )
+        == []
+    )
