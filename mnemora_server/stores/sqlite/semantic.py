@@ -532,7 +532,15 @@ class SqliteSemanticStore:
                 " AND NOT (s.parent_id IS NULL AND s.chunk_count IS NOT NULL)"
                 " AND (? IS NULL OR s.agent_id = ?) AND (? IS NULL OR s.namespace = ?)"
                 " ORDER BY bm25(semantic_fts) LIMIT ?",
-                (query, tenant_id, agent_id, agent_id, namespace, namespace, limit * 5 + 20),
+                (
+                    query,
+                    tenant_id,
+                    agent_id,
+                    agent_id,
+                    namespace,
+                    namespace,
+                    limit if matches is None else limit * 5 + 20,
+                ),
             ).fetchall()
         for row in rows:
             record = _record(row[:11])

@@ -226,31 +226,32 @@ def _search_partition(
     if size == 0:
         return []
     scores = partition.vectors[:size] @ query
-    valid = partition.alive[:size].copy()
+    # Rows that cannot match sink below every real score, so one partial sort over the whole
+    # partition finds the best ones (cheaper than collecting the valid rows first).
+    invalid = ~partition.alive[:size]
     if namespace is not None:
         code = partition.codes.get(namespace)
         if code is None:
             return []
-        valid &= partition.namespace_codes[:size] == code
-    valid &= scores >= threshold
-    candidates = np.flatnonzero(valid)
-    if candidates.size == 0:
+        invalid |= partition.namespace_codes[:size] != code
+    scores[invalid] = -np.inf
+    valid_count = size - int(np.count_nonzero(invalid))
+    if valid_count == 0:
         return []
     # Rank only as many as needed; widen when the metadata filter rejects candidates.
-    want = limit if matches is None else min(candidates.size, limit * 4)
-    result: list[VectorMatch] = []
+    want = min(valid_count, limit if matches is None else limit * 4)
     while True:
-        if want < candidates.size:
-            top = candidates[np.argpartition(-scores[candidates], want - 1)[:want]]
-        else:
-            top = candidates
+        top = np.argpartition(-scores, want - 1)[:want] if want < size else np.arange(size)
         ordered = top[np.argsort(-scores[top], kind="stable")]
-        result = []
+        result: list[VectorMatch] = []
         for slot in ordered:
+            score = float(scores[slot])
+            if score < threshold:  # also stops at the sunk rows (-inf)
+                return result
             if matches is None or matches(partition.metadata[slot]):
-                result.append(VectorMatch(partition.ids[slot], float(scores[slot])))
+                result.append(VectorMatch(partition.ids[slot], score))
                 if len(result) == limit:
                     return result
-        if want >= candidates.size:
+        if want >= valid_count:
             return result
-        want = min(candidates.size, want * 4)
+        want = min(valid_count, want * 4)
