@@ -654,24 +654,29 @@ class SqliteSemanticStore:
                 yield _record(row[:11], row[11])
             after = rows[-1][-1]
 
-    def _purge(self, conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> int:
+    def _purge(self, conn: sqlite3.Connection, tenant_id: str, agent_id: str | None) -> int:
+        scope = (tenant_id, agent_id, agent_id)
         removed = int(
             conn.execute(
-                f"SELECT COUNT(*) FROM semantic WHERE {where} AND parent_id IS NULL",  # noqa: S608
-                params,
+                "SELECT COUNT(*) FROM semantic WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)"
+                " AND parent_id IS NULL",
+                scope,
             ).fetchone()[0]
         )
         conn.execute(
-            f"DELETE FROM semantic_fts WHERE rowid IN (SELECT pk FROM semantic WHERE {where})",  # noqa: S608
-            params,
+            "DELETE FROM semantic_fts WHERE rowid IN (SELECT pk FROM semantic"
+            " WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?))",
+            scope,
         )
-        conn.execute(f"DELETE FROM semantic WHERE {where}", params)  # noqa: S608
+        conn.execute(
+            "DELETE FROM semantic WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)", scope
+        )
         return removed
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Remove every row of the agent, soft-deleted ones included."""
         with self.db.write() as conn:
-            removed = self._purge(conn, "tenant_id = ? AND agent_id = ?", (tenant_id, agent_id))
+            removed = self._purge(conn, tenant_id, agent_id)
             # Without its partition row, every process drops its cached vectors of the agent.
             conn.execute(
                 "DELETE FROM semantic_partitions WHERE tenant_id = ? AND agent_id = ?",
@@ -683,7 +688,7 @@ class SqliteSemanticStore:
     def purge_tenant(self, tenant_id: str) -> int:
         """Remove every row of the tenant."""
         with self.db.write() as conn:
-            removed = self._purge(conn, "tenant_id = ?", (tenant_id,))
+            removed = self._purge(conn, tenant_id, None)
             conn.execute("DELETE FROM semantic_partitions WHERE tenant_id = ?", (tenant_id,))
             conn.execute("DELETE FROM semantic_totals WHERE tenant_id = ?", (tenant_id,))
         self.index.drop(tenant_id)
