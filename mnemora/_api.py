@@ -253,22 +253,8 @@ class MemoryApi:
     @api_method
     def list_sessions(self, agent_id: str) -> Plan[list[str]]:
         """Every live session id of an agent (follows cursors to the end)."""
-        sessions: list[str] = []
-        cursor: str | None = None
-        while True:
-            page = SessionPage.model_validate(
-                (
-                    yield Call(
-                        "GET",
-                        f"/v1/state/{_seg(agent_id)}/sessions",
-                        params={"limit": 1000, "cursor": cursor},
-                    )
-                )
-            )
-            sessions.extend(page.sessions)
-            if not page.next_cursor:
-                return sessions
-            cursor = page.next_cursor
+        items = yield from _every_item(f"/v1/state/{_seg(agent_id)}/sessions", "sessions", 1000)
+        return [str(item) for item in items]
 
     @api_method
     def list_sessions_page(
@@ -516,18 +502,9 @@ class MemoryApi:
     @api_method
     def get_session_episodes(self, agent_id: str, session_id: str) -> Plan[list[EpisodeResponse]]:
         """Replay a whole session in chronological order (follows cursors to the end)."""
-        episodes: list[EpisodeResponse] = []
-        cursor: str | None = None
-        while True:
-            result = yield Call(
-                "GET",
-                f"/v1/memory/episodic/{_seg(agent_id)}/sessions/{_seg(session_id)}",
-                params={"limit": 5000, "cursor": cursor},
-            )
-            episodes += [EpisodeResponse.model_validate(e) for e in result["episodes"]]
-            cursor = result.get("next_cursor")
-            if not cursor:
-                return episodes
+        path = f"/v1/memory/episodic/{_seg(agent_id)}/sessions/{_seg(session_id)}"
+        items = yield from _every_item(path, "episodes", 5000)
+        return [EpisodeResponse.model_validate(item) for item in items]
 
     @api_method
     def search_episodes(
@@ -579,18 +556,10 @@ class MemoryApi:
     @api_method
     def list_procedures(self, agent_id: str) -> Plan[list[ProcedureResponse]]:
         """The latest active version of each of an agent's definitions."""
-        items: list[ProcedureResponse] = []
-        cursor: str | None = None
-        while True:
-            result = yield Call(
-                "GET",
-                f"/v1/memory/procedural/{_seg(agent_id)}",
-                params={"limit": 1000, "cursor": cursor},
-            )
-            items += [ProcedureResponse.model_validate(p) for p in result["procedures"]]
-            cursor = result.get("next_cursor")
-            if not cursor:
-                return items
+        items = yield from _every_item(
+            f"/v1/memory/procedural/{_seg(agent_id)}", "procedures", 1000
+        )
+        return [ProcedureResponse.model_validate(item) for item in items]
 
     @api_method
     def delete_procedure(self, agent_id: str, name: str) -> Plan[int]:
@@ -655,6 +624,18 @@ class MemoryApi:
     def health(self) -> Plan[HealthResponse]:
         """The server's health (needs no key)."""
         return HealthResponse.model_validate((yield Call("GET", "/v1/health")))
+
+
+def _every_item(path: str, key: str, page_size: int) -> Plan[list[Any]]:
+    """Steps that follow a listing's cursors to the end and return every item."""
+    items: list[Any] = []
+    cursor: str | None = None
+    while True:
+        result = yield Call("GET", path, params={"limit": page_size, "cursor": cursor})
+        items.extend(result[key])
+        cursor = result.get("next_cursor")
+        if not cursor:
+            return items
 
 
 def _put(body: dict[str, Any], **optional: Any) -> None:
