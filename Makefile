@@ -15,7 +15,7 @@ ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
 export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
 endif
 
-.PHONY: run test lint typecheck unit bench bench-memory install clean
+.PHONY: run test lint typecheck unit bench bench-memory loadtest install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.state_http
+
+loadtest: $(STAMP)
+	$(BIN)/python -m benchmarks.loadtest --seconds 20
 
 bench-memory: $(STAMP)
 	$(BIN)/python -m benchmarks.memory_http
