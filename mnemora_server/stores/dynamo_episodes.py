@@ -416,7 +416,7 @@ class DynamoEpisodeStore:
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Delete the agent's hot episodes, term index and registry entry."""
         pk = dynamo_agent_pk(tenant_id, agent_id)
-        episodes = [i for i in self.table.query(pk, _EPISODE)]
+        episodes = list(self.table.query(pk, _EPISODE))
         self.table.delete_items([{"pk": i["pk"], "sk": i["sk"]} for i in episodes])
         termset = dynamo_termset_pk(tenant_id, agent_id)
         for term_item in list(self.table.query(termset, "")):
