@@ -34,6 +34,7 @@ _COLUMNS = (
     " chunk_index, chunk_count, deleted_at"
 )
 _SEARCH_EF = 100
+_MIN_CANDIDATES = 40
 
 
 def _migrations(dimension: int) -> list[list[Any]]:
@@ -350,7 +351,9 @@ class PostgresSemanticStore:
         """Nearest neighbours by cosine similarity (HNSW with iterative scans), filtered."""
         vector = _vector(query)
         hits: list[SemanticHit] = []
-        fetch = limit if matches is None else limit * 4
+        # A relaxed-order scan returns near-sorted candidates: take several times top_k and
+        # re-sort, as pgvector recommends, so the true nearest are in the candidate set.
+        fetch = max(limit * 4, _MIN_CANDIDATES)
         if not np.any(np.asarray(query, dtype=np.float32)):
             # A query without direction is equally far from everything (cosine 0), as in the
             # embedded store; pgvector would answer NaN distances.
