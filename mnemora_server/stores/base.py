@@ -150,6 +150,15 @@ class TtlChange:
     mode: Literal["keep", "set", "clear"] = "keep"
     expires_at: float | None = None
 
+    def applied_to(self, current_expiry: float | None, *, live: bool) -> float | None:
+        """The expiry after a write, given the document's current one and whether it is live
+        (an expired or deleted document has nothing to keep)."""
+        if self.mode == "set":
+            return self.expires_at
+        if self.mode == "keep" and live:
+            return current_expiry
+        return None
+
 
 @dataclass(frozen=True)
 class StateStats:

@@ -99,12 +99,10 @@ class DynamoStateStore:
         live = self._live(current, now)
         version = (int(current["version"]["N"]) if current else 0) + 1
         created_at = float(current["created_at"]["N"]) if live and current else now
-        if ttl.mode == "set":
-            expires_at = ttl.expires_at
-        elif ttl.mode == "keep" and live and current and "expires_at" in current:
-            expires_at = float(current["expires_at"]["N"])
-        else:
-            expires_at = None
+        current_expiry = current.get("expires_at", {}).get("N") if current else None
+        expires_at = ttl.applied_to(
+            None if current_expiry is None else float(current_expiry), live=live
+        )
         item: dict[str, Any] = {
             "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
             "sk": {"S": _SESSION + session_id},

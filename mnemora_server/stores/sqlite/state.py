@@ -215,12 +215,7 @@ def _write(
     live = current is not None and _is_live(current, now)
     version = (current["version"] if current else 0) + 1
     created_at = current["created_at"] if live and current else now
-    if ttl.mode == "set":
-        expires_at = ttl.expires_at
-    elif ttl.mode == "keep" and live and current:
-        expires_at = current["expires_at"]
-    else:
-        expires_at = None
+    expires_at = ttl.applied_to(current["expires_at"] if current else None, live=live)
     conn.execute(
         "INSERT INTO state (tenant_id, agent_id, session_id, data, version, created_at,"
         " updated_at, expires_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)"
