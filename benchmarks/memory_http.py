@@ -165,6 +165,36 @@ def bulk_load(data_dir: Path, sizes: dict[str, int], episodes: int, purge_agent:
     stores.close()
 
 
+def screen_recall(data_dir: Path, agent: str, queries: int = 100) -> dict[str, Any]:
+    """Recall@10 of the embedded store's vector search (int8 screen + exact ranking) against
+    an exact float32 scan of the same agent, in process."""
+    stores = open_stores(Settings(data_dir=data_dir), dimension=384)
+    store = stores.semantic
+    with store.db.read() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            "SELECT id, embedding FROM semantic WHERE tenant_id = 'bench' AND agent_id = ?",
+            (agent,),
+        ).fetchall()
+    ids = [row[0] for row in rows]
+    matrix = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+    rng = np.random.default_rng(17)
+    recalls = []
+    for _ in range(queries):
+        query = rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        exact = {ids[i] for i in np.argsort(-(matrix @ query))[:10]}
+        hits = store.search_vector(
+            "bench", query, agent_id=agent, namespace=None, matches=None, limit=10, threshold=-1.0
+        )
+        recalls.append(len(exact & {h.record.id for h in hits}) / 10)
+    stores.close()
+    return {
+        "case": f"vector search recall@10 vs exact scan, {len(ids)} memories ({queries} queries)",
+        "mean": round(statistics.mean(recalls), 4),
+        "min": min(recalls),
+    }
+
+
 def main() -> None:
     """Run every case and print JSON lines plus a Markdown table."""
     parser = argparse.ArgumentParser()
@@ -180,6 +210,7 @@ def main() -> None:
         started = time.perf_counter()
         bulk_load(data, sizes, episodes_total, "purge-me")
         print(f"  bulk load took {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        recall = screen_recall(data, f"search-{search_sizes[-1]}")
         os.environ.setdefault(
             "MNEMORA_EMBEDDING_MODEL_PATH",
             str(Path(__file__).resolve().parents[2] / "shared" / "models" / "all-MiniLM-L6-v2"),
@@ -190,6 +221,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+    rows.append(recall)
     for row in rows:
         print(json.dumps(row))
     print(
