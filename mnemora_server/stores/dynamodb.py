@@ -258,8 +258,12 @@ class DynamoStateStore:
         return StateStats(agents=agents, sessions=sessions, bytes=size)
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
-        """Remove every item of the agent, tombstones included, then its registry entry."""
-        items = list(self.table.query(dynamo_agent_pk(tenant_id, agent_id), ""))
+        """Remove the agent's working memory, tombstones included, then its registry entry.
+
+        Only ``SESSION#`` items: the agent's partition may be shared with other stores on the
+        same table (hot episodes), which purge their own items and count them.
+        """
+        items = list(self.table.query(dynamo_agent_pk(tenant_id, agent_id), _SESSION))
         documents = sum(
             1
             for i in items
