@@ -15,7 +15,7 @@ from typing import Any
 from mnemora_server.errors import ConflictError
 from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
 from mnemora_server.stores.sqlite.database import SqliteDatabase
-from mnemora_server.stores.sqlite.fulltext import match_query
+from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms, match_query
 
 MIGRATIONS = (
     """
@@ -404,6 +404,7 @@ class SqliteEpisodeStore:
                 "DELETE FROM episode_text WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)",
                 (tenant_id, agent_id, agent_id),
             )
+            erase_deleted_terms(conn, "episode_text")
             if not conn.execute(
                 "SELECT 1 FROM cold_segments WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)"
                 " LIMIT 1",

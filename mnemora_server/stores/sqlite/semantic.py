@@ -28,7 +28,7 @@ from mnemora_server.stores.base import (
     SemanticWrite,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase
-from mnemora_server.stores.sqlite.fulltext import match_query
+from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms, match_query
 from mnemora_server.stores.sqlite.vector_index import Matcher, VectorIndex
 
 MIGRATIONS = (
@@ -671,6 +671,7 @@ class SqliteSemanticStore:
         conn.execute(
             "DELETE FROM semantic WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)", scope
         )
+        erase_deleted_terms(conn, "semantic_fts")
         return removed
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
