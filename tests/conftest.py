@@ -25,6 +25,8 @@ from mnemora_server.embeddings.local import FastEmbedEmbedder
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
 from mnemora_server.stores.registry import open_stores
+from tests import backends
+from tests.backends import Backend
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,8 +101,24 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN)
+def backend_name() -> str:
+    """The configuration of stores; the API suites override this with both (tests/backends.py)."""
+    return "embedded"
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, backend_name: str, data_dir: Path) -> Backend:
+    if backend_name == "embedded":
+        return backends.embedded(data_dir)
+    database = request.getfixturevalue("postgres").fresh_database()
+    return backends.production(
+        data_dir, request.getfixturevalue("moto_url"), database.app_url, database.admin_url
+    )
+
+
+@pytest.fixture
+def settings(backend: Backend) -> Settings:
+    return backend.settings
 
 
 @pytest.fixture(scope="session")

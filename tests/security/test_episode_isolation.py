@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
+from tests.backends import Backend
 from tests.conftest import Api, Clock
 
 
@@ -17,7 +16,7 @@ def test_b_reaches_nothing_of_a_in_either_tier(
     stores: Stores,
     embedder: Embedder,
     clock: Clock,
-    data_dir: Path,
+    backend: Backend,
 ) -> None:
     a = api.tenant("tenant-a")
     b = api.tenant("tenant-b")
@@ -32,7 +31,7 @@ def test_b_reaches_nothing_of_a_in_either_tier(
             body["timestamp"] = "2020-01-01T00:00:00Z"
         api.call(a, "POST", "/v1/memory/episodic", json=body)
     Services.build(settings, stores, embedder, clock).episodic.tier()
-    assert (data_dir / "cold" / "tenant-a" / "bot").exists()
+    assert [k for k in backend.cold_objects() if k.startswith("tenant-a/bot/")] != []
 
     probes = [
         ("GET", "/v1/memory/episodic/bot", None, {}),
@@ -50,7 +49,7 @@ def test_b_reaches_nothing_of_a_in_either_tier(
     purge = api.call(b, "DELETE", "/v1/memory/bot").json["data"]
     assert purge["episodes_deleted"] == 0
     assert purge["deleted"]["cold_objects"] == 0
-    assert (data_dir / "cold" / "tenant-a" / "bot").exists()
+    assert [k for k in backend.cold_objects() if k.startswith("tenant-a/bot/")] != []
     listed = api.call(a, "GET", "/v1/memory/episodic/bot", params={"limit": "100"})
     assert listed.json["data"]["count"] == 6
 

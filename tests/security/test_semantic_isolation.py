@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import Api
@@ -108,9 +106,7 @@ def test_b_using_a_client_id_gets_its_own_record(api: Api, setup: tuple[str, str
     )
 
 
-def test_b_purge_and_dedup_never_touch_a(
-    api: Api, setup: tuple[str, str, str], data_dir: Path
-) -> None:
+def test_b_purge_and_dedup_never_touch_a(api: Api, setup: tuple[str, str, str]) -> None:
     a, b, memory_id = setup
     same = api.call(b, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": SECRET})
     assert same.json["data"]["deduplicated"] is False, "dedup never crosses tenants"

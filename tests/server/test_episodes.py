@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from mnemora_server.embeddings.base import Embedder
 from mnemora_server.services.registry import Services
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
+from tests.backends import Backend
 from tests.conftest import Api, Clock
 
 DAY = 86400.0
@@ -169,7 +168,7 @@ def services(settings: Settings, stores: Stores, embedder: Embedder, clock: Cloc
 
 
 def test_tiering_moves_old_episodes_and_reads_span_both_tiers(
-    api: Api, key: str, clock: Clock, services: Services, data_dir: Path
+    api: Api, key: str, clock: Clock, services: Services, stores: Stores, backend: Backend
 ) -> None:
     now = clock.now
     old = [
@@ -186,11 +185,10 @@ def test_tiering_moves_old_episodes_and_reads_span_both_tiers(
     report = services.episodic.tier()
     assert report.episodes == 25
     assert report.segments == 1
-    with sqlite3.connect(data_dir / "episodes.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 5
-    cold_files = list((data_dir / "cold").rglob("*.ndjson.gz"))
-    assert len(cold_files) == 1
-    assert cold_files[0].relative_to(data_dir / "cold").parts[:2] == ("acme", "bot")
+    assert hot_ids(stores, "bot") == {e["id"] for e in recent}
+    (segment,) = backend.cold_objects()
+    assert segment.startswith("acme/bot/")
+    assert segment.endswith(".ndjson.gz")
     everything = listing(api, key, limit=7)
     expected = [e["id"] for e in reversed(old + recent)]
     assert [e["id"] for e in everything] == expected
@@ -206,8 +204,18 @@ def test_tiering_moves_old_episodes_and_reads_span_both_tiers(
     assert usage["episodes_stored"] == 30
 
 
-def _tier_in_subprocess(settings: Settings, failpoint: str | None) -> int:
-    env = {**os.environ, "MNEMORA_DATA_DIR": str(settings.data_dir)}
+def hot_ids(stores: Stores, agent: str) -> set[str]:
+    """Ids of the agent's episodes in the hot tier, read from the hot store itself."""
+    return {ep.id for ep in stores.episodes.old_hot("acme", agent, float("inf"), 10_000)}
+
+
+def mentions_bot(text: str) -> bool:
+    """Whether a stored row or item belongs to agent "bot" of tenant "acme"."""
+    return "acme#bot" in text or ("'acme'" in text and "'bot'" in text)
+
+
+def _tier_in_subprocess(backend: Backend, failpoint: str | None) -> int:
+    env = {**os.environ, **backend.env()}
     if failpoint:
         env["MNEMORA_FAILPOINTS"] = failpoint
     done = subprocess.run(
@@ -224,44 +232,36 @@ def _tier_in_subprocess(settings: Settings, failpoint: str | None) -> int:
 
 @pytest.mark.parametrize("failpoint", ["tier.after_segment_write", "tier.after_commit"])
 def test_a_crash_during_tiering_loses_and_duplicates_nothing(
-    api: Api, key: str, settings: Settings, failpoint: str, data_dir: Path
+    api: Api, key: str, stores: Stores, backend: Backend, failpoint: str
 ) -> None:
     now = datetime.now(UTC).timestamp()
     ids = [add(api, key, f"event {i}", at=now - 30 * DAY + i)["id"] for i in range(40)]
-    assert _tier_in_subprocess(settings, failpoint) == 70, "the process died at the failpoint"
+    assert _tier_in_subprocess(backend, failpoint) == 70, "the process died at the failpoint"
     after_crash = [e["id"] for e in listing(api, key, limit=13)]
     assert after_crash == list(reversed(ids)), "nothing lost, nothing twice"
-    assert _tier_in_subprocess(settings, None) == 0
+    assert _tier_in_subprocess(backend, None) == 0
     after_retry = [e["id"] for e in listing(api, key, limit=13)]
     assert after_retry == list(reversed(ids))
-    with sqlite3.connect(data_dir / "episodes.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM episodes").fetchone()[0] == 0
-        assert conn.execute("SELECT SUM(episodes) FROM cold_segments").fetchone()[0] == 40
-    assert len(list((data_dir / "cold").rglob("*.gz"))) == 1, "the orphan was swept"
+    assert hot_ids(stores, "bot") == set()
+    assert sum(s.count for s in stores.episodes.segments("acme", "bot")) == 40
+    assert len(backend.cold_objects()) == 1, "the orphan was swept"
 
 
 def test_purge_removes_hot_cold_and_search_rows(
-    api: Api, key: str, clock: Clock, services: Services, data_dir: Path
+    api: Api, key: str, clock: Clock, services: Services, backend: Backend
 ) -> None:
     for i in range(10):
         add(api, key, f"secret {i}", at=clock.now - 30 * DAY + i)
         add(api, key, f"kept {i}", agent="other", at=clock.now - 30 * DAY + i)
     add(api, key, "secret hot one")
     services.episodic.tier()
+    assert any("secret" in text for text in backend.stored())
     purged = api.call(key, "DELETE", "/v1/memory/bot").json["data"]
     assert purged["episodes_deleted"] == 11
     assert purged["deleted"]["cold_objects"] == 1
-    assert not (data_dir / "cold" / "acme" / "bot").exists()
-    with sqlite3.connect(data_dir / "episodes.db") as conn:
-        for table, column in (
-            ("episodes", "agent_id"),
-            ("cold_segments", "agent_id"),
-            ("episode_text", "agent_id"),
-        ):
-            count = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = 'bot'").fetchone()[
-                0
-            ]
-            assert count == 0, table
+    assert [k for k in backend.cold_objects() if k.startswith("acme/bot/")] == []
+    left = [text for text in backend.stored() if "secret" in text or mentions_bot(text)]
+    assert left == [], "no episode, term entry, segment record or object of the agent remains"
     assert len(listing(api, key, agent="other")) == 10
     again = api.call(key, "DELETE", "/v1/memory/bot").json["data"]
     assert again["episodes_deleted"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.backends import Backend
 from tests.conftest import Api
 
 
@@ -91,25 +92,19 @@ def test_bad_idempotency_keys_are_rejected(api: Api) -> None:
     assert api.call(key, "GET", "/v1/state/bot").status_code == 404
 
 
-def test_purge_removes_the_agents_idempotency_records(api: Api, data_dir) -> None:  # type: ignore[no-untyped-def]
-    import sqlite3
-
+def test_purge_removes_the_agents_idempotency_records(api: Api, backend: Backend) -> None:
     key = api.tenant("acme")
-    api.call(
-        key,
-        "POST",
-        "/v1/state",
-        json={"agent_id": "bot", "data": {}},
-        headers={"Idempotency-Key": "p1"},
-    )
-    api.call(
-        key,
-        "POST",
-        "/v1/state",
-        json={"agent_id": "keep", "data": {}},
-        headers={"Idempotency-Key": "p2"},
-    )
-    api.call(key, "DELETE", "/v1/memory/bot")
-    with sqlite3.connect(data_dir / "accounts.db") as conn:
-        rows = conn.execute("SELECT idempotency_key, agent_id FROM idempotency").fetchall()
-    assert rows == [("p2", "keep")]
+    for agent, idempotency_key in (("purged-bot", "key-of-purged"), ("keep", "key-of-kept")):
+        api.call(
+            key,
+            "POST",
+            "/v1/state",
+            json={"agent_id": agent, "data": {}},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+    stored = backend.stored()
+    assert any("key-of-purged" in text for text in stored)
+    api.call(key, "DELETE", "/v1/memory/purged-bot")
+    stored = backend.stored()
+    assert [text for text in stored if "key-of-purged" in text or "purged-bot" in text] == []
+    assert any("key-of-kept" in text for text in stored)

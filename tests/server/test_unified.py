@@ -20,6 +20,7 @@ from mnemora_server.app import create_app
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
+from tests.backends import Backend
 from tests.conftest import ADMIN_TOKEN, Api, Clock
 
 
@@ -198,7 +199,7 @@ def test_storage_quota_refuses_writes_but_not_reads_or_deletes(api: Api) -> None
 
 
 def test_a_purge_interrupted_by_a_crash_completes_when_run_again(
-    api: Api, key: str, settings: Settings, data_dir: Path
+    api: Api, key: str, backend: Backend
 ) -> None:
     api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {"a": 1}})
     api.call(key, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": "fact"})
@@ -221,7 +222,7 @@ def test_a_purge_interrupted_by_a_crash_completes_when_run_again(
         "/v1/memory/procedural",
         json={"agent_id": "bot", "name": "p", "type": "rule", "definition": {}},
     )
-    env = {**os.environ, "MNEMORA_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, **backend.env()}
     subprocess.run(
         [sys.executable, "-m", "mnemora_server.cli", "tier-episodes"],
         env=env,
@@ -229,6 +230,7 @@ def test_a_purge_interrupted_by_a_crash_completes_when_run_again(
         capture_output=True,
         timeout=120,
     )
+    assert len(backend.cold_objects()) == 1, "the episodes went to the cold tier"
     script = (
         "import sys\nfrom mnemora_server.cli import _services\n"
         "print(_services().erasure.purge_agent('acme', 'bot'))\n"
@@ -247,4 +249,4 @@ def test_a_purge_interrupted_by_a_crash_completes_when_run_again(
     assert finished["procedural_deleted"] == 1
     view = api.call(key, "GET", "/v1/memory/bot").json["data"]
     assert [len(view[k]) for k in ("state", "semantic", "episodic", "procedural")] == [0, 0, 0, 0]
-    assert not (data_dir / "cold" / "acme" / "bot").exists()
+    assert backend.cold_objects() == []
