@@ -315,7 +315,7 @@ class EpisodicMemoryService:
             agent_id=agent_id,
             key=segment_key(tenant_id, agent_id, day, segment_id),
             count=len(batch),
-            bytes=sum(len(json.dumps(e.content)) + len(json.dumps(e.metadata)) for e in batch),
+            bytes=sum(e.stored_bytes for e in batch),
             min_ts=min(e.timestamp for e in batch),
             max_ts=max(e.timestamp for e in batch),
             sessions=tuple(sorted({e.session_id for e in batch})),

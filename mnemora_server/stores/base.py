@@ -7,6 +7,7 @@ Stores are synchronous (the server is WSGI). A backend failure is raised as
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
@@ -554,6 +555,11 @@ class Episode:
     metadata: dict[str, Any]
     timestamp: float
     ingested_at: float
+
+    @property
+    def stored_bytes(self) -> int:
+        """What the episode counts toward storage: its content and metadata as JSON."""
+        return len(json.dumps(self.content)) + len(json.dumps(self.metadata))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,14 @@
 - Keyword search: every distinct meaningful word of an episode gets an item in
   ``/terms/tenant#agent/<word>`` (sort key ``<time>#<id>``), and ``/termset/tenant#agent``
   remembers which words exist, so a purge deletes them without a Scan.
-- Manifest: ``/segments/<tenant>`` -> ``<agent>#<segment>``, written in the same transaction
-  that deletes the moved episodes (in chunks of 25 items, each chunk atomic).
+- Manifest: ``/segments/<tenant>`` -> ``<agent>#<segment>``, written before the moved episodes
+  are deleted from the hot tier (in batches of 25). A crash between the two leaves episodes in
+  both tiers, which reads de-duplicate by id, and the next tiering run moves them again.
 - Tenant registry: ``tenant#/`` -> ``EPISODES#<agent>`` (shared with working memory's table).
+- Totals: ``tenant#/`` -> ``EPTOTALS#<agent>`` holds the agent's episode count and bytes over
+  both tiers, changed by ``ADD`` in the same transaction that stores an episode (tiering moves
+  episodes without changing them), and deleted last by a purge. Usage reads one item per agent
+  instead of every episode.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from mnemora_server.stores.text import query_terms
 
 _EPISODE = "EPISODE#"
 _REGISTRY = "EPISODES#"
+_TOTALS = "EPTOTALS#"
 _MAX_TERMS = 64
 _TENANTS = "/episode-tenants"
 
@@ -135,6 +141,18 @@ class DynamoEpisodeStore:
                                 "Item": {"pk": {"S": _TENANTS}, "sk": {"S": tenant_id}},
                             }
                         },
+                        {
+                            "Update": {
+                                "TableName": self.table.name,
+                                "Key": self._totals_key(tenant_id, ep.agent_id),
+                                "UpdateExpression": "ADD episodes :one, #bytes :size",
+                                "ExpressionAttributeNames": {"#bytes": "bytes"},
+                                "ExpressionAttributeValues": {
+                                    ":one": {"N": "1"},
+                                    ":size": {"N": str(ep.stored_bytes)},
+                                },
+                            }
+                        },
                     ]
                 )
             except ClientError:
@@ -144,6 +162,10 @@ class DynamoEpisodeStore:
             stored += 1
             self._index_terms(tenant_id, ep)
         return stored
+
+    @staticmethod
+    def _totals_key(tenant_id: str, agent_id: str) -> dict[str, Any]:
+        return {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _TOTALS + agent_id}}
 
     def _index_terms(self, tenant_id: str, ep: Episode) -> None:
         terms = query_terms(searchable_text(ep.content))[:_MAX_TERMS]
@@ -394,17 +416,12 @@ class DynamoEpisodeStore:
         return sum(int(i["episodes"]["N"]) for i in items)
 
     def totals(self, tenant_id: str) -> EpisodeTotals:
-        """Episodes, bytes and agents of the tenant in both tiers."""
+        """Episodes, bytes and agents of the tenant in both tiers (one counter item per agent)."""
         episodes = size = 0
-        agents = self.agents(tenant_id)
-        for agent in agents:
-            for ep in self._episodes(dynamo_agent_pk(tenant_id, agent), newest_first=False):
-                episodes += 1
-                size += len(json.dumps(ep.content)) + len(json.dumps(ep.metadata))
-        for item in self.table.query(dynamo_manifest_pk(tenant_id), ""):
-            episodes += int(item["episodes"]["N"])
-            size += int(item["bytes"]["N"])
-        return EpisodeTotals(episodes=episodes, bytes=size, agents=len(agents))
+        for item in self.table.query(dynamo_tenant_pk(tenant_id), _TOTALS):
+            episodes += int(item.get("episodes", {"N": "0"})["N"])
+            size += int(item.get("bytes", {"N": "0"})["N"])
+        return EpisodeTotals(episodes=episodes, bytes=size, agents=len(self.agents(tenant_id)))
 
     def export_hot(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
         """Every hot episode, oldest first per agent."""
@@ -426,8 +443,12 @@ class DynamoEpisodeStore:
             )
             self.table.delete_items([{"pk": term_item["pk"], "sk": term_item["sk"]}])
         if not self.segment_keys(tenant_id, agent_id):
+            # Last: the cold tier is gone (the service purges it first), and so is the hot one.
             self.table.delete_items(
-                [{"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _REGISTRY + agent_id}}]
+                [
+                    self._totals_key(tenant_id, agent_id),
+                    {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _REGISTRY + agent_id}},
+                ]
             )
         return len(episodes)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mnemora_server.errors import ConflictError
-from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeStore, Segment
+from mnemora_server.stores.base import (
+    Episode,
+    EpisodeFilter,
+    EpisodeStore,
+    EpisodeTotals,
+    Segment,
+)
 
 T0 = 1_800_000_000.0
 
@@ -70,11 +76,25 @@ def test_search_restore_and_get(episode_store: EpisodeStore) -> None:
 
 
 def test_tiering_manifest_totals_and_purge(episode_store: EpisodeStore) -> None:
-    episode_store.append("t1", [ep(i) for i in range(6)])
+    episodes = [ep(i, content="x" * i) for i in range(6)]
+    episode_store.append("t1", episodes)
+    size = sum(e.stored_bytes for e in episodes)
+    assert episode_store.totals("t1") == EpisodeTotals(episodes=6, bytes=size, agents=1)
+    assert episode_store.append("t1", episodes[:2], restore=True) == 0
+    assert episode_store.totals("t1").episodes == 6, "skipped restores count nothing"
     assert ("t1", "bot") in episode_store.tiering_candidates(T0 + 3)
     old = episode_store.old_hot("t1", "bot", T0 + 3, 10)
     assert [e.id for e in old] == ["ep_0000", "ep_0001", "ep_0002"]
-    segment = Segment("seg_1", "bot", "t1/bot/d/seg_1.ndjson.gz", 3, 30, T0, T0 + 2, ("s1",))
+    segment = Segment(
+        "seg_1",
+        "bot",
+        "t1/bot/d/seg_1.ndjson.gz",
+        3,
+        sum(e.stored_bytes for e in old),
+        T0,
+        T0 + 2,
+        ("s1",),
+    )
     with pytest.raises(ConflictError):
         episode_store.commit_segment("t1", segment, ["ep_0000", "ep_9999"])
     episode_store.commit_segment("t1", segment, [e.id for e in old])
@@ -84,10 +104,10 @@ def test_tiering_manifest_totals_and_purge(episode_store: EpisodeStore) -> None:
     assert episode_store.segments("t1", "bot", start=T0 + 3) == []
     assert episode_store.segments("t1", "bot", session_id="s2") == []
     assert episode_store.segment_keys("t1", None) == ["t1/bot/d/seg_1.ndjson.gz"]
-    assert episode_store.totals("t1").episodes == 6
+    assert episode_store.totals("t1") == EpisodeTotals(episodes=6, bytes=size, agents=1)
     assert episode_store.forget_segments("t1", "bot") == 3
     assert episode_store.purge_agent("t1", "bot") == 3
-    assert episode_store.totals("t1").episodes == 0
+    assert episode_store.totals("t1") == EpisodeTotals(episodes=0, bytes=0, agents=0)
     assert episode_store.search_text("t1", "event", agent_id=None, limit=5) == []
     assert episode_store.agents("t1") == []
 
