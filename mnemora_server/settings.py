@@ -38,11 +38,14 @@ class Settings(BaseSettings):
         sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
             writer before the request fails with 503.
         embedder: ``local`` (ONNX in process, default), ``openai`` (any OpenAI-compatible
-            endpoint) or ``hash`` (tests only).
-        embedding_model: Model name of the local embedder.
+            endpoint), ``bedrock`` (Titan Text Embeddings v2) or ``hash`` (tests only).
+        embedding_model: Model name (local, OpenAI-compatible or Bedrock model id; for
+            ``bedrock`` the local default means ``amazon.titan-embed-text-v2:0``).
         embedding_model_path: A local copy of the model; nothing is downloaded when set.
-        embedding_dimension: Dimension of the ``hash`` and ``openai`` embedders.
-        embedding_url: API root of an OpenAI-compatible embedding service (``openai``).
+        embedding_dimension: Dimension of the ``hash``, ``openai`` and ``bedrock`` embedders
+            (Bedrock: 1024 by default, or 512 or 256).
+        embedding_url: API root of an OpenAI-compatible embedding service (``openai``), or a
+            non-default Bedrock runtime endpoint (``bedrock``).
         embedding_api_key: Bearer token for that service, if it needs one.
         llm_url: An OpenAI-compatible API root for episode summaries (none: summaries 501).
         llm_model: The chat model for summaries.

@@ -11,7 +11,9 @@ from mnemora_server.settings import Settings
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedder (``MNEMORA_EMBEDDER``: ``local`` by default, ``openai`` for
-    any OpenAI-compatible endpoint, or ``hash`` for tests).
+    any OpenAI-compatible endpoint, ``bedrock`` for Titan v2 on Amazon Bedrock (boto3 from
+    the ``aws`` extra; ``MNEMORA_EMBEDDING_URL`` is then an optional endpoint), or ``hash``
+    for tests).
 
     Raises:
         ValueError: For an unknown or not yet supported embedder.
@@ -33,4 +35,13 @@ def build_embedder(settings: Settings) -> Embedder:
             settings.embedding_dimension,
             settings.embedding_api_key,
         )
-    raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported by this build")
+    if kind == "bedrock":
+        from mnemora_server.embeddings.bedrock import TITAN_V2, BedrockEmbedder
+
+        model = settings.embedding_model
+        if model == Settings.model_fields["embedding_model"].default:
+            model = TITAN_V2  # the local default names no Bedrock model
+        return BedrockEmbedder(
+            model, settings.embedding_dimension or 1024, endpoint_url=settings.embedding_url
+        )
+    raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported")
