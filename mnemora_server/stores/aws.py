@@ -17,16 +17,23 @@ class AwsLocation:
         prefix: Key prefix inside a bucket (S3 only; empty or ending in ``/``).
         region: AWS region.
         endpoint_url: A non-default endpoint (moto, LocalStack, VPC endpoints), or ``None``.
+        read_timeout: Seconds to wait for an answer before the attempt counts as failed.
+        max_attempts: Attempts per call (botocore's standard retry mode, with back-off, for
+            throttling, 5xx answers and timeouts). With the defaults a store that hangs
+            fails a call after about 3 x 5 s, which the API answers with 503.
     """
 
     name: str
     prefix: str
     region: str
     endpoint_url: str | None
+    read_timeout: float = 5.0
+    max_attempts: int = 3
 
 
 def parse_aws_url(url: str, scheme: str) -> AwsLocation:
-    """Parse ``dynamodb://table?region=..&endpoint_url=..`` or ``s3://bucket/prefix?...``.
+    """Parse ``dynamodb://table?region=..&endpoint_url=..`` or ``s3://bucket/prefix?...``
+    (also ``read_timeout`` and ``max_attempts``).
 
     Raises:
         ValueError: If the URL has another scheme or no name.
@@ -41,6 +48,8 @@ def parse_aws_url(url: str, scheme: str) -> AwsLocation:
         prefix=prefix + "/" if prefix else "",
         region=query.get("region", "us-east-1"),
         endpoint_url=query.get("endpoint_url"),
+        read_timeout=float(query.get("read_timeout", 5.0)),
+        max_attempts=int(query.get("max_attempts", 3)),
     )
 
 
@@ -65,9 +74,12 @@ class LazyClient:
                         region_name=self._location.region,
                         endpoint_url=self._location.endpoint_url,
                         config=Config(
-                            retries={"max_attempts": 5, "mode": "standard"},
+                            retries={
+                                "max_attempts": self._location.max_attempts,
+                                "mode": "standard",
+                            },
                             connect_timeout=3,
-                            read_timeout=10,
+                            read_timeout=self._location.read_timeout,
                         ),
                     )
         return self._client

@@ -23,8 +23,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mnemora_server.errors import ConflictError
-from mnemora_server.stores.aws import AwsLocation
+from mnemora_server.errors import ConflictError, UnavailableError
+from mnemora_server.stores.aws import AwsLocation, is_error
 from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
 from mnemora_server.stores.dynamo_table import DynamoTable
 from mnemora_server.stores.keys import (
@@ -63,6 +63,18 @@ def _episode(item: dict[str, Any]) -> Episode:
         metadata=json.loads(item["metadata"]["S"]),
         timestamp=float(item["ts"]["N"]),
         ingested_at=float(item["ingested_at"]["N"]),
+    )
+
+
+def _already_stored(exc: ClientError) -> bool:
+    """Whether a cancelled episode transaction failed only because the episode exists."""
+    if not is_error(exc, "TransactionCanceledException"):
+        return False
+    reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+    return (
+        bool(reasons)
+        and reasons[0] == "ConditionalCheckFailed"
+        and all(code in ("None", "") for code in reasons[1:])
     )
 
 
@@ -155,10 +167,15 @@ class DynamoEpisodeStore:
                         },
                     ]
                 )
-            except ClientError:
+            except ClientError as exc:
+                if not _already_stored(exc):
+                    raise UnavailableError(
+                        "DynamoDB refused the episode; nothing was written"
+                    ) from exc
                 if restore:
-                    continue
-                raise
+                    continue  # an import meeting an episode it already has
+                # A fresh server id cannot exist yet: this call's own earlier attempt stored
+                # the episode and its answer was lost, so botocore's retry met it.
             stored += 1
             self._index_terms(tenant_id, ep)
         return stored
