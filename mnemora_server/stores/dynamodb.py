@@ -10,6 +10,7 @@ expired state is filtered on read (DynamoDB's own TTL deletion runs later, on ``
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,6 +112,9 @@ class DynamoStateStore:
             "created_at": {"N": _n(created_at)},
             "updated_at": {"N": _n(now)},
             "deleted": {"BOOL": False},
+            # Marks this very write, so that a retry whose first attempt landed (and whose
+            # answer was lost) recognises it instead of reporting a conflict.
+            "write_id": {"S": uuid.uuid4().hex},
         }
         if expires_at is not None:
             item["expires_at"] = {"N": _n(expires_at)}
@@ -128,11 +132,16 @@ class DynamoStateStore:
             "TableName": self.table.name,
             "Item": {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _AGENT + agent_id}},
         }
-        if current is None:
-            # A new session and its agent's registry entry change together.
-            self.table.transact([{"Put": put}, {"Put": register}])
-        else:
-            self.table.call("put_item", Item=item, **condition)
+        try:
+            if current is None:
+                # A new session and its agent's registry entry change together.
+                self.table.transact([{"Put": put}, {"Put": register}])
+            else:
+                self.table.call("put_item", Item=item, **condition)
+        except ClientError:
+            landed = self._item(tenant_id, agent_id, session_id)
+            if landed is None or landed.get("write_id") != item["write_id"]:
+                raise
         return self._record(agent_id, session_id, item)
 
     # -- the protocol ------------------------------------------------------------------------

@@ -117,6 +117,25 @@ def test_a_hanging_dynamodb_is_503_within_the_timeouts(
     assert write_state(api, key, "bot", {"n": 2}).status_code == 201, "it recovers"
 
 
+def test_a_lost_answer_within_the_retries_is_no_conflict_for_working_memory(
+    faulty: tuple[Api, Services], dynamodb: FaultProxy
+) -> None:
+    """A conditional write lands, its answer is lost, and botocore's retry fails the condition
+    against the write itself: the store recognises its own write (create and versioned PUT)."""
+    api, _ = faulty
+    key = api.tenant("acme")
+    dynamodb.hang(count=1, after_forwarding=True, operation="TransactWriteItems")
+    created = write_state(api, key, "bot", {"n": 1})
+    assert (created.status_code, created.json["data"]["version"]) == (201, 1), created.text
+    dynamodb.hang(count=1, after_forwarding=True, operation="PutItem")
+    updated = api.call(key, "PUT", "/v1/state/bot", json={"data": {"n": 2}, "version": 1})
+    assert (updated.status_code, updated.json["data"]["version"]) == (200, 2), updated.text
+    assert dynamodb.faulted == 2
+    stale = api.call(key, "PUT", "/v1/state/bot", json={"data": {"n": 3}, "version": 1})
+    assert stale.status_code == 409, "a real conflict is still one"
+    assert api.call(key, "GET", "/v1/state/bot").json["data"]["data"] == {"n": 2}
+
+
 def test_a_lost_answer_within_the_retries_still_stores_the_episode_once(
     faulty: tuple[Api, Services], dynamodb: FaultProxy
 ) -> None:
