@@ -52,6 +52,7 @@ agent_ids = st.sampled_from(["bot", "agent-1", "tenant-b", "ok:name@x"]) | st.sa
     ADVERSARIAL
 )
 session_ids = st.sampled_from(["default", "s1", "s2"]) | st.sampled_from(ADVERSARIAL)
+names = st.sampled_from(["refund", "tone"]) | st.sampled_from(ADVERSARIAL)
 tenants = st.sampled_from(TENANTS)
 
 
@@ -82,6 +83,8 @@ class TenantIsolation(RuleBasedStateMachine):
         self.state: dict[str, dict[tuple[str, str], Any]] = {t: {} for t in TENANTS}
         self.semantic: dict[str, dict[str, str]] = {t: {} for t in TENANTS}
         self.episodes: dict[str, dict[str, list[str]]] = {t: {} for t in TENANTS}
+        self.procedures: dict[str, dict[tuple[str, str], str]] = {t: {} for t in TENANTS}
+        self.idempotent: dict[str, dict[str, tuple[str, str]]] = {t: {} for t in TENANTS}
         self.counter = 0
         self.last_text: dict[str, str] = {}
 
@@ -193,6 +196,80 @@ class TenantIsolation(RuleBasedStateMachine):
         if mode == "vector":
             assert found == set(self.semantic[tenant]), "every live memory is found"
 
+    # -- procedural memory -----------------------------------------------------------------------
+
+    @rule(tenant=tenants, agent=st.sampled_from(["bot", "agent-1"]), name=names)
+    def store_procedure(self, tenant: str, agent: str, name: str) -> None:
+        secret = self.next_marker(tenant)
+        r = self.call(
+            tenant,
+            "POST",
+            "/v1/memory/procedural",
+            json={
+                "agent_id": agent,
+                "name": name,
+                "type": "rule",
+                "definition": {"when": secret},
+                "tenant_id": "tenant-a",
+            },
+        )
+        if self.valid(name):
+            assert r.status_code == 201, r.text
+            self.procedures[tenant][(agent, name)] = secret
+        else:
+            assert r.status_code == 400, r.text
+
+    @rule(tenant=tenants, agent=st.sampled_from(["bot", "agent-1"]), name=names)
+    def read_procedure(self, tenant: str, agent: str, name: str) -> None:
+        r = self.call(tenant, "GET", f"/v1/memory/procedural/{agent}/{name}")
+        expected = self.procedures[tenant].get((agent, name))
+        if name == "":  # the path is the agent's listing, checked below
+            pass
+        elif expected is not None:
+            assert r.status_code == 200, r.text
+            assert r.json["data"]["definition"] == {"when": expected}
+        else:
+            assert r.status_code in (400, 404, 405)
+        listed = self.call(tenant, "GET", f"/v1/memory/procedural/{agent}", params={"limit": "100"})
+        assert {p["name"] for p in listed.json["data"]["procedures"]} == {
+            n for (a, n) in self.procedures[tenant] if a == agent
+        }
+
+    @rule(tenant=tenants, agent=st.sampled_from(["bot", "agent-1"]), name=names)
+    def delete_procedure(self, tenant: str, agent: str, name: str) -> None:
+        r = self.call(tenant, "DELETE", f"/v1/memory/procedural/{agent}/{name}")
+        if self.procedures[tenant].pop((agent, name), None) is not None:
+            assert r.status_code == 200, r.text
+        else:
+            assert r.status_code in (400, 404, 405)
+
+    # -- idempotent retries ----------------------------------------------------------------------
+
+    @rule(tenant=tenants, key=st.sampled_from(["k1", "k2", "retry-1"]), same=st.booleans())
+    def idempotent_episode(self, tenant: str, key: str, same: bool) -> None:
+        """Keys are per tenant: the same key in another tenant is another request, and a
+        replay never answers with another tenant's first response."""
+        first = self.idempotent[tenant].get(key)
+        text = first[0] if first is not None and same else self.next_marker(tenant)
+        r = self.call(
+            tenant,
+            "POST",
+            "/v1/memory/episodic",
+            json={"agent_id": "idem", "session_id": "s1", "type": "action", "content": text},
+            headers={"Idempotency-Key": key},
+        )
+        if first is None:
+            assert r.status_code == 201, r.text
+            assert r.headers.get("Idempotent-Replayed") is None
+            self.idempotent[tenant][key] = (text, r.json["data"]["id"])
+            self.episodes[tenant].setdefault("idem", []).append(text)
+        elif same:
+            assert r.status_code == 201, r.text
+            assert r.headers.get("Idempotent-Replayed") == "true"
+            assert r.json["data"]["id"] == first[1]
+        else:
+            assert r.status_code == 409, r.text
+
     # -- episodes and purge ------------------------------------------------------------------------
 
     @rule(tenant=tenants, agent=agent_ids)
@@ -226,6 +303,9 @@ class TenantIsolation(RuleBasedStateMachine):
             return
         self.state[tenant] = {k: v for k, v in self.state[tenant].items() if k[0] != agent}
         self.episodes[tenant].pop(agent, None)
+        self.procedures[tenant] = {
+            k: v for k, v in self.procedures[tenant].items() if k[0] != agent
+        }
         listed = self.call(
             tenant, "GET", "/v1/memory/semantic", params={"agent_id": agent, "limit": "1000"}
         )
