@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
@@ -33,8 +34,24 @@ _COLUMNS = (
     "id, agent_id, namespace, content, metadata, created_at, updated_at, parent_id,"
     " chunk_index, chunk_count, deleted_at"
 )
-_SEARCH_EF = 100
-_MIN_CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class VectorSearchTuning:
+    """How a vector search uses the shared HNSW index.
+
+    Attributes:
+        ef_search: ``hnsw.ef_search``: the candidate list of one graph search.
+        iterative_scan: ``hnsw.iterative_scan``: ``relaxed_order`` (default), ``strict_order``
+            or ``off``; an iterative scan keeps searching until enough rows pass the tenant
+            filter, so small tenants in a large index get their full ``top_k``.
+        min_candidates: Rows fetched at least before the final sort (a relaxed-order scan
+            returns nearly sorted rows, so a few times ``top_k`` are re-sorted).
+    """
+
+    ef_search: int = 100
+    iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
+    min_candidates: int = 40
 
 
 def _migrations(dimension: int) -> list[list[Any]]:
@@ -56,7 +73,56 @@ def _migrations(dimension: int) -> list[list[Any]]:
             "CREATE INDEX semantic_by_parent ON semantic (tenant_id, parent_id)",
             *tenant_policy_sql("semantic"),
             "GRANT USAGE ON SEQUENCE semantic_pk_seq TO mnemora_app",
-        ]
+        ],
+        # Totals per agent, kept by a trigger in the writing transaction, so that usage and
+        # the vector quota read one row per agent instead of counting the tenant's rows.
+        [
+            "CREATE TABLE semantic_totals (tenant_id text NOT NULL, agent_id text NOT NULL,"
+            " records bigint NOT NULL DEFAULT 0, vectors bigint NOT NULL DEFAULT 0,"
+            " bytes bigint NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, agent_id))",
+            *tenant_policy_sql("semantic_totals"),
+            """
+            CREATE FUNCTION semantic_totals_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                r bigint := 0; v bigint := 0; b bigint := 0;
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.deleted_at IS NULL THEN
+                    IF OLD.parent_id IS NULL THEN
+                        r := r - 1;
+                        b := b - octet_length(OLD.content) - octet_length(OLD.metadata);
+                    END IF;
+                    IF OLD.embedding IS NOT NULL THEN v := v - 1; END IF;
+                END IF;
+                IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.deleted_at IS NULL THEN
+                    IF NEW.parent_id IS NULL THEN
+                        r := r + 1;
+                        b := b + octet_length(NEW.content) + octet_length(NEW.metadata);
+                    END IF;
+                    IF NEW.embedding IS NOT NULL THEN v := v + 1; END IF;
+                END IF;
+                IF TG_OP = 'DELETE' THEN
+                    UPDATE semantic_totals SET records = records + r, vectors = vectors + v,
+                        bytes = bytes + b
+                    WHERE tenant_id = OLD.tenant_id AND agent_id = OLD.agent_id;
+                ELSE
+                    INSERT INTO semantic_totals AS t (tenant_id, agent_id, records, vectors, bytes)
+                    VALUES (NEW.tenant_id, NEW.agent_id, r, v, b)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET
+                        records = t.records + r, vectors = t.vectors + v, bytes = t.bytes + b;
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER semantic_totals_change AFTER INSERT OR UPDATE OR DELETE ON semantic"
+            " FOR EACH ROW EXECUTE FUNCTION semantic_totals_change()",
+            "INSERT INTO semantic_totals (tenant_id, agent_id, records, vectors, bytes)"
+            " SELECT tenant_id, agent_id,"
+            " COUNT(*) FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL),"
+            " COUNT(*) FILTER (WHERE embedding IS NOT NULL AND deleted_at IS NULL),"
+            " COALESCE(SUM(octet_length(content) + octet_length(metadata))"
+            " FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL), 0)"
+            " FROM semantic GROUP BY tenant_id, agent_id",
+        ],
     ]
 
 
@@ -90,10 +156,19 @@ class PostgresSemanticStore:
         url: The application role's connection URL.
         dimension: The vector dimension (fixed by the first migration).
         admin_url: An administrator's URL for migrations.
+        tuning: How searches use the HNSW index (defaults measured in BENCHMARKS.md).
     """
 
-    def __init__(self, url: str, *, dimension: int, admin_url: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        dimension: int,
+        admin_url: str | None = None,
+        tuning: VectorSearchTuning | None = None,
+    ) -> None:
         self.dimension = dimension
+        self.tuning = tuning or VectorSearchTuning()
         self.db = PostgresDatabase(url, "semantic", _migrations(dimension), admin_url=admin_url)
 
     def setup(self) -> None:
@@ -353,14 +428,21 @@ class PostgresSemanticStore:
         hits: list[SemanticHit] = []
         # A relaxed-order scan returns near-sorted candidates: take several times top_k and
         # re-sort, as pgvector recommends, so the true nearest are in the candidate set.
-        fetch = max(limit * 4, _MIN_CANDIDATES)
+        fetch = max(limit * 4, self.tuning.min_candidates)
         if not np.any(np.asarray(query, dtype=np.float32)):
             # A query without direction is equally far from everything (cosine 0), as in the
             # embedded store; pgvector would answer NaN distances.
             return self._zero_query(tenant_id, agent_id, namespace, matches, limit, threshold)
         with self.db.transaction(tenant_id) as cur:
-            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(_SEARCH_EF),))
+            # A custom plan per query: the planner sees the tenant, so a small tenant gets an
+            # exact scan of its rows and a tenant with its own partial index gets that index
+            # (a generic plan, which psycopg's prepared statements allow, knows neither).
+            cur.execute(
+                "SELECT set_config('hnsw.iterative_scan', %s, true),"
+                " set_config('hnsw.ef_search', %s, true),"
+                " set_config('plan_cache_mode', 'force_custom_plan', true)",
+                (self.tuning.iterative_scan, str(self.tuning.ef_search)),
+            )
             while True:
                 cur.execute(
                     f"SELECT {_COLUMNS}, 1 - (embedding <=> %s::vector) AS similarity"  # noqa: S608
@@ -500,25 +582,23 @@ class PostgresSemanticStore:
 
     def _vector_count(self, cur: Any, tenant_id: str) -> int:
         cur.execute(
-            "SELECT COUNT(*) FROM semantic WHERE tenant_id = %s"
-            " AND embedding IS NOT NULL AND deleted_at IS NULL",
+            "SELECT COALESCE(SUM(vectors), 0) FROM semantic_totals WHERE tenant_id = %s",
             (tenant_id,),
         )
         return int(cur.fetchone()[0])
 
     def totals(self, tenant_id: str) -> MemoryTotals:
-        """The tenant's live records, vectors, bytes and agents."""
+        """The tenant's live records, vectors and bytes, and its agents (kept by a trigger)."""
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                "SELECT COUNT(*) FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL),"
-                " COUNT(*) FILTER (WHERE embedding IS NOT NULL AND deleted_at IS NULL),"
-                " COALESCE(SUM(octet_length(content) + octet_length(metadata))"
-                " FILTER (WHERE parent_id IS NULL AND deleted_at IS NULL), 0),"
-                " COUNT(DISTINCT agent_id) FROM semantic WHERE tenant_id = %s",
+                "SELECT COALESCE(SUM(records), 0), COALESCE(SUM(vectors), 0),"
+                " COALESCE(SUM(bytes), 0), COUNT(*) FROM semantic_totals WHERE tenant_id = %s",
                 (tenant_id,),
             )
             row = cur.fetchone()
-        return MemoryTotals(records=row[0], vectors=row[1], bytes=int(row[2]), agents=row[3])
+        return MemoryTotals(
+            records=int(row[0]), vectors=int(row[1]), bytes=int(row[2]), agents=int(row[3])
+        )
 
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
         """Every record (live or soft-deleted), with embeddings, in insertion order."""
@@ -546,7 +626,12 @@ class PostgresSemanticStore:
                 "DELETE FROM semantic WHERE tenant_id = %s AND agent_id = %s RETURNING parent_id",
                 (tenant_id, agent_id),
             )
-            return sum(1 for row in cur.fetchall() if row[0] is None)
+            removed = sum(1 for row in cur.fetchall() if row[0] is None)
+            cur.execute(
+                "DELETE FROM semantic_totals WHERE tenant_id = %s AND agent_id = %s",
+                (tenant_id, agent_id),
+            )
+            return removed
 
     def purge_tenant(self, tenant_id: str) -> int:
         """Remove every row of the tenant."""
@@ -554,4 +639,6 @@ class PostgresSemanticStore:
             cur.execute(
                 "DELETE FROM semantic WHERE tenant_id = %s RETURNING parent_id", (tenant_id,)
             )
-            return sum(1 for row in cur.fetchall() if row[0] is None)
+            removed = sum(1 for row in cur.fetchall() if row[0] is None)
+            cur.execute("DELETE FROM semantic_totals WHERE tenant_id = %s", (tenant_id,))
+            return removed

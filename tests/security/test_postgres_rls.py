@@ -12,7 +12,23 @@ from mnemora_server.stores.pg_procedures import PostgresProceduralStore
 from mnemora_server.stores.pg_semantic import PostgresSemanticStore
 from tests.conftest import Postgres
 
-TENANT_TABLES = ("procedures", "procedure_names", "semantic")
+#: Every table the stores create holds tenant data; the tests below also discover them, so a
+#: table added later is covered without being listed here.
+TENANT_TABLES = ("procedures", "procedure_names", "semantic", "semantic_totals")
+
+
+def tenant_tables(admin_url: str) -> list[str]:
+    """Every table of the database with a ``tenant_id`` column."""
+    with psycopg.connect(admin_url) as conn:
+        found = sorted(
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND column_name = 'tenant_id'"
+            )
+        )
+    assert set(TENANT_TABLES) <= set(found)
+    return found
 
 
 @pytest.fixture
@@ -61,7 +77,7 @@ def test_the_app_role_is_not_privileged_and_owns_nothing(database: Postgres) -> 
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
         ).fetchone()
         assert role == (False, False)
-        for table in TENANT_TABLES:
+        for table in tenant_tables(database.admin_url):
             owner, forced, enabled = conn.execute(
                 "SELECT pg_get_userbyid(relowner), relforcerowsecurity, relrowsecurity"
                 " FROM pg_class WHERE relname = %s",
@@ -74,7 +90,7 @@ def test_the_app_role_is_not_privileged_and_owns_nothing(database: Postgres) -> 
 
 def test_select_without_where_sees_only_the_current_tenant(database: Postgres) -> None:
     with psycopg.connect(database.app_url) as conn:
-        for table in TENANT_TABLES:
+        for table in tenant_tables(database.admin_url):
             with conn.transaction():
                 conn.execute("SELECT set_config('app.tenant_id', 'tenant-a', true)")
                 tenants = {row[0] for row in conn.execute(f"SELECT tenant_id FROM {table}")}
