@@ -167,16 +167,34 @@ def test_tenants_never_share(semantic_store: SemanticStore) -> None:
     assert kept.content == a.record.content
 
 
-def test_postgres_refuses_an_embedder_of_another_dimension(request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_store_refuses_an_embedder_of_another_dimension(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
     from mnemora_server.errors import UnavailableError
     from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+    from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 
-    database = request.getfixturevalue("postgres").fresh_database()
-    PostgresSemanticStore(database.app_url, dimension=8, admin_url=database.admin_url).setup()
-    other = PostgresSemanticStore(database.app_url, dimension=384, admin_url=database.admin_url)
+    def store(dimension: int) -> Any:
+        if backend == "sqlite":
+            return SqliteSemanticStore(tmp_path / "semantic.db", dimension=dimension)
+        return PostgresSemanticStore(
+            database.app_url, dimension=dimension, admin_url=database.admin_url
+        )
+
+    if backend == "postgres":
+        database = request.getfixturevalue("postgres").fresh_database()
+    first = store(8)
+    first.setup()
+    write(first, "t1", draft("eight", unit(1)))
+    first.close()
+    other = store(384)
     with pytest.raises(UnavailableError, match="8-d vectors"):
         other.setup()
     other.close()
+    again = store(8)
+    again.setup()  # the same dimension is welcome
+    again.close()
 
 
 def test_a_query_without_direction_is_equally_far_from_everything(

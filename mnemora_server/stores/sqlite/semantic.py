@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mnemora_server.errors import QuotaExceededError
+from mnemora_server.errors import QuotaExceededError, UnavailableError
 from mnemora_server.stores.base import (
     MemoryTotals,
     SemanticDraft,
@@ -101,6 +101,13 @@ MIGRATIONS = (
         WHERE tenant_id = NEW.tenant_id;
     END
     """,
+    # The vector dimension the file was made with: another embedder must not mix its vectors in.
+    """
+    CREATE TABLE semantic_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO semantic_settings (name, value)
+        SELECT 'dimension', LENGTH(embedding) / 4 FROM semantic
+        WHERE embedding IS NOT NULL LIMIT 1;
+    """,
 )
 
 _COLUMNS = (
@@ -146,8 +153,27 @@ class SqliteSemanticStore:
         self.index = VectorIndex(dimension)
 
     def setup(self) -> None:
-        """Create or migrate the schema."""
+        """Create or migrate the schema; check that it holds vectors of this dimension.
+
+        Raises:
+            UnavailableError: If the file was made for another dimension (another model).
+        """
         self.db.setup()
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO semantic_settings (name, value) VALUES ('dimension', ?)",
+                (str(self.dimension),),
+            )
+            stored = int(
+                conn.execute(
+                    "SELECT value FROM semantic_settings WHERE name = 'dimension'"
+                ).fetchone()[0]
+            )
+        if stored != self.dimension:
+            raise UnavailableError(
+                f"the vector store holds {stored}-d vectors but the embedder makes "
+                f"{self.dimension}-d ones: use the same model, or a new data directory"
+            )
 
     def check_health(self) -> None:
         """Raise ``UnavailableError`` if the database is unusable."""
