@@ -164,6 +164,20 @@ def cmd_tier_episodes(args: argparse.Namespace) -> int:
         time.sleep(args.every)
 
 
+def cmd_index_tenants(args: argparse.Namespace) -> int:
+    """Give the largest tenants HNSW indexes of their own (PostgreSQL semantic store)."""
+    from mnemora_server.stores.pg_tenant_indexes import TenantIndexes
+
+    settings, _ = _context()
+    vector_url = settings.vector_url or ""
+    if not vector_url.startswith(("postgresql://", "postgres://")):
+        print("index-tenants needs MNEMORA_VECTOR_URL=postgresql://...", file=sys.stderr)
+        return 2
+    report = TenantIndexes(settings.postgres_admin_url or vector_url).sync(args.min_vectors)
+    _print({"created": report.created, "kept": report.kept, "dropped": report.dropped})
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a tenant's (or agent's) memory as NDJSON to a file or stdout."""
     services = _services()
@@ -248,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tier.set_defaults(func=cmd_tier_episodes)
 
+    indexes = sub.add_parser(
+        "index-tenants", help="give large tenants their own vector index (PostgreSQL)"
+    )
+    indexes.add_argument("--min-vectors", type=int, default=20_000)
+    indexes.set_defaults(func=cmd_index_tenants)
     export = sub.add_parser("export", help="export a tenant's memory as NDJSON")
     export.add_argument("tenant_id")
     export.add_argument("--agent-id")
