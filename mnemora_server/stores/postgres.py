@@ -39,6 +39,10 @@ def tenant_policy_sql(table: str) -> list[Any]:
     ]
 
 
+#: How long one statement of a request may run (unless the URL's ``options`` say otherwise).
+STATEMENT_TIMEOUT_MS = 10_000
+
+
 class PostgresDatabase:
     """One PostgreSQL database used by one store.
 
@@ -74,6 +78,11 @@ class PostgresDatabase:
 
                     # Checking each connection on checkout costs one round trip and means a
                     # restarted server is used again at once instead of failing requests.
+                    kwargs: dict[str, Any] = {"autocommit": False, "connect_timeout": 5}
+                    if "statement_timeout" not in self._url:
+                        # A statement stuck behind a lock or a runaway scan is cancelled (503)
+                        # instead of holding the request; the URL's ``options`` may set others.
+                        kwargs["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
                     self._pool = ConnectionPool(
                         self._url,
                         min_size=1,
@@ -81,7 +90,7 @@ class PostgresDatabase:
                         open=True,
                         timeout=3,
                         check=ConnectionPool.check_connection,
-                        kwargs={"autocommit": False, "connect_timeout": 5},
+                        kwargs=kwargs,
                     )
         return self._pool
 
