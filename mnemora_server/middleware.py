@@ -24,6 +24,7 @@ from mnemora_server.errors import (
 )
 from mnemora_server.http import body_bytes, operation_of
 from mnemora_server.limits import CallMeter, StorageQuota, rate_limit_headers
+from mnemora_server.services.retries import RequestOrigin
 from mnemora_server.stores.base import IdempotencyStore
 
 _log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ class IdempotencyMiddleware:
 
     Keys are scoped by tenant: two tenants using the same key never meet. A key reused for a
     different request is refused (409), as is a retry while the first attempt still runs.
-    Answers of 5xx and 429 are not remembered, so that a retry runs again.
+    Answers of 5xx and 429 are not remembered: a retry runs again, as the same request
+    (``req.context.request_origin``), so that what it creates gets the first attempt's ids.
     """
 
     def __init__(
@@ -165,11 +167,14 @@ class IdempotencyMiddleware:
             digest.update(part + b"\0")
         digest.update(body_bytes(req, self._max_body_bytes))
         fingerprint = digest.hexdigest()
+        now = self._clock()
         existing = self._store.begin(
-            tenant.tenant_id, key, fingerprint, self._clock(), lock_seconds=self._lock
+            tenant.tenant_id, key, fingerprint, now, lock_seconds=self._lock
         )
-        if existing is None:
+        if existing is None or existing.reclaimed:
+            started = now if existing is None else existing.started_at
             req.context.idempotency_key = key
+            req.context.request_origin = RequestOrigin(tenant.tenant_id, key, started)
             return
         if existing.fingerprint != fingerprint:
             raise IdempotencyConflictError("this Idempotency-Key was used for a different request")

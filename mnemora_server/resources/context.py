@@ -7,6 +7,7 @@ import falcon
 from mnemora_server.auth import TenantContext
 from mnemora_server.errors import UnauthorizedError
 from mnemora_server.identifiers import check_identifier
+from mnemora_server.services.retries import RequestOrigin
 
 
 def tenant_of(req: falcon.Request) -> TenantContext:
@@ -22,3 +23,9 @@ def bind_agent(req: falcon.Request, agent_id: str) -> str:
     check_identifier(agent_id, "agent_id", agent=True)
     req.context.agent_id = agent_id
     return agent_id
+
+
+def origin_of(req: falcon.Request) -> RequestOrigin | None:
+    """The request across its retries, when it carries an ``Idempotency-Key``."""
+    origin = req.context.get("request_origin")
+    return origin if isinstance(origin, RequestOrigin) else None

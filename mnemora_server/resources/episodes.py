@@ -6,7 +6,7 @@ import falcon
 
 from mnemora_server.http import operation, read_body, read_query, send
 from mnemora_server.identifiers import check_identifier
-from mnemora_server.resources.context import bind_agent, tenant_of
+from mnemora_server.resources.context import bind_agent, origin_of, tenant_of
 from mnemora_server.schemas.common import parse_time
 from mnemora_server.schemas.episodes import (
     EpisodeList,
@@ -58,6 +58,7 @@ class EpisodeCollectionResource:
                     timestamp=None if body.timestamp is None else parse_time(body.timestamp),
                 )
             ],
+            origin_of(req),
         )
         send(resp, EpisodeOut.of(episode), 201)
 

@@ -9,7 +9,7 @@ import falcon
 
 from mnemora_server.errors import ValidationError
 from mnemora_server.http import operation, parse_model, read_body, read_json, send
-from mnemora_server.resources.context import bind_agent, tenant_of
+from mnemora_server.resources.context import bind_agent, origin_of, tenant_of
 from mnemora_server.schemas.common import iso_time, parse_time
 from mnemora_server.schemas.episodes import EpisodeOut, EpisodeWrite
 from mnemora_server.schemas.memory import (
@@ -110,6 +110,7 @@ class MemoryWriteResource:
                         timestamp=None if ep.timestamp is None else parse_time(ep.timestamp),
                     )
                 ],
+                origin_of(req),
             )
             out = EpisodeOut.of(episode).model_dump()
         else:

@@ -23,6 +23,7 @@ from typing import Any
 from mnemora_server.errors import ConflictError, PayloadTooLargeError, UnavailableError
 from mnemora_server.failpoints import failpoint
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
+from mnemora_server.services.retries import RequestOrigin
 from mnemora_server.stores.base import ColdStore, Episode, EpisodeFilter, EpisodeStore, Segment
 from mnemora_server.stores.keys import cold_prefix, segment_key
 
@@ -79,9 +80,10 @@ class TieringReport:
     orphans_removed: int
 
 
-def new_episode_id(timestamp: float) -> str:
-    """A time-ordered id: microseconds since the epoch in hex, then randomness."""
-    return f"ep_{int(timestamp * 1_000_000):014x}{uuid.uuid4().hex[:12]}"
+def new_episode_id(timestamp: float, token: str | None = None) -> str:
+    """A time-ordered id: microseconds since the epoch in hex, then 12 hex digits of
+    randomness (or of ``token``, which makes a retried request's id the same)."""
+    return f"ep_{int(timestamp * 1_000_000):014x}{token or uuid.uuid4().hex[:12]}"
 
 
 def encode_segment(episodes: list[Episode]) -> bytes:
@@ -153,11 +155,18 @@ class EpisodicMemoryService:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def store(self, tenant_id: str, inputs: list[EpisodeInput]) -> list[Episode]:
-        """Append episodes (server id and ingest time; event time defaults to now)."""
-        now = self._clock()
+    def store(
+        self, tenant_id: str, inputs: list[EpisodeInput], origin: RequestOrigin | None = None
+    ) -> list[Episode]:
+        """Append episodes (server id and ingest time; event time defaults to now).
+
+        With ``origin`` (a request with an ``Idempotency-Key``), ids and ingest time come from
+        the request's first attempt, so a retry after an unanswered attempt stores nothing
+        twice: the stores take an episode whose id they hold as already stored.
+        """
+        now = self._clock() if origin is None else origin.started_at
         episodes = []
-        for item in inputs:
+        for index, item in enumerate(inputs):
             size = len(json.dumps(item.content)) + len(json.dumps(item.metadata))
             if size > MAX_EPISODE_BYTES:
                 raise PayloadTooLargeError(
@@ -166,7 +175,7 @@ class EpisodicMemoryService:
             timestamp = now if item.timestamp is None else item.timestamp
             episodes.append(
                 Episode(
-                    id=new_episode_id(timestamp),
+                    id=new_episode_id(timestamp, None if origin is None else origin.token(index)),
                     agent_id=item.agent_id,
                     session_id=item.session_id,
                     type=item.type,
@@ -177,6 +186,7 @@ class EpisodicMemoryService:
                 )
             )
         self._hot.append(tenant_id, episodes)
+        failpoint("episodes.after_append")
         return episodes
 
     # -- reading -----------------------------------------------------------------------------

@@ -108,12 +108,17 @@ class IdempotencyRecord:
         finished: Whether the first request finished (else it is still running).
         status: HTTP status of the first answer.
         body: The first answer's ``data`` (JSON text), or ``None``.
+        reclaimed: This request takes over an earlier attempt of the same request that
+            failed or died without an answer; it should redo exactly what that one did.
+        started_at: When the first attempt started (for a reclaimed key).
     """
 
     fingerprint: str
     finished: bool
     status: int = 0
     body: str | None = None
+    reclaimed: bool = False
+    started_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,9 @@ class IdempotencyStore(Store, Protocol):
     def begin(
         self, tenant_id: str, key: str, fingerprint: str, now: float, *, lock_seconds: int
     ) -> IdempotencyRecord | None:
-        """Claim the key. Return ``None`` if claimed now, else the existing record."""
+        """Claim the key. Return ``None`` if claimed afresh; a ``reclaimed`` record if an
+        earlier attempt of the same request (same fingerprint) failed or died unanswered and
+        its claim has lapsed; else the record that holds the key."""
 
     def finish(
         self,
@@ -265,7 +272,8 @@ class IdempotencyStore(Store, Protocol):
         """Store the answer of a claimed key."""
 
     def release(self, tenant_id: str, key: str) -> None:
-        """Drop an unfinished claim so that a retry can run."""
+        """Let a retry take over an unfinished claim at once (it keeps its fingerprint and
+        start time, so the retry can redo the same write instead of a second one)."""
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Delete the records of writes to one agent."""
@@ -635,10 +643,12 @@ class EpisodeStore(Store, Protocol):
     """The hot tier of episodic memory and the manifest of its cold segments."""
 
     def append(self, tenant_id: str, episodes: list[Episode], *, restore: bool = False) -> int:
-        """Store episodes atomically; with ``restore``, ids already present are skipped.
+        """Store episodes; an id the tenant already holds is not stored again (with
+        ``restore``: an imported episode it has; without: the same request's earlier attempt,
+        since ids are server-made and a retry reuses them).
 
         Returns:
-            How many were stored.
+            How many were written now.
         """
 
     def list_hot(

@@ -371,32 +371,59 @@ class DynamoAccountStore:
     def begin(
         self, tenant_id: str, key: str, fingerprint: str, now: float, *, lock_seconds: int
     ) -> IdempotencyRecord | None:
-        """Claim the key (conditional put), or return the record that holds it."""
+        """Claim the key (conditional put), take over a lapsed attempt of the same request
+        (conditional update), or return the record that holds it."""
+        pk, sk = _s(f"/idem/{tenant_id}"), _s(key)
         item = {
-            "pk": _s(f"/idem/{tenant_id}"),
-            "sk": _s(key),
+            "pk": pk,
+            "sk": sk,
             "fingerprint": _s(fingerprint),
             "finished": {"BOOL": False},
             "expires_at": _n(now + lock_seconds),
+            "started_at": _n(now),
         }
         try:
             self.table.call(
                 "put_item",
                 Item=item,
-                ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
-                ExpressionAttributeValues={":now": _n(now)},
+                # Free, or lapsed and not an unfinished attempt of this very request.
+                ConditionExpression="attribute_not_exists(pk) OR (expires_at <= :now"
+                " AND (finished = :t OR fingerprint <> :fp))",
+                ExpressionAttributeValues={
+                    ":now": _n(now),
+                    ":t": {"BOOL": True},
+                    ":fp": _s(fingerprint),
+                },
             )
             return None
         except ClientError:
             held = self._get(f"/idem/{tenant_id}", key)
-            if held is None:
-                return self.begin(tenant_id, key, fingerprint, now, lock_seconds=lock_seconds)
+        if held is None:
+            return self.begin(tenant_id, key, fingerprint, now, lock_seconds=lock_seconds)
+        if float(held["expires_at"]["N"]) > now:
             return IdempotencyRecord(
                 fingerprint=held["fingerprint"]["S"],
                 finished=held["finished"]["BOOL"],
                 status=int(held.get("status", {}).get("N", 0)),
                 body=held.get("body", {}).get("S"),
             )
+        try:
+            self.table.call(
+                "update_item",
+                Key={"pk": pk, "sk": sk},
+                UpdateExpression="SET expires_at = :until",
+                ConditionExpression="expires_at = :seen AND finished = :f AND fingerprint = :fp",
+                ExpressionAttributeValues={
+                    ":until": _n(now + lock_seconds),
+                    ":seen": held["expires_at"],
+                    ":f": {"BOOL": False},
+                    ":fp": _s(fingerprint),
+                },
+            )
+        except ClientError:  # another retry took it first, or it changed: look again
+            return self.begin(tenant_id, key, fingerprint, now, lock_seconds=lock_seconds)
+        started = float(held.get("started_at", {}).get("N", now))
+        return IdempotencyRecord(fingerprint, finished=False, reclaimed=True, started_at=started)
 
     def finish(
         self,
@@ -428,13 +455,14 @@ class DynamoAccountStore:
         self.table.call("put_item", Item=item)
 
     def release(self, tenant_id: str, key: str) -> None:
-        """Drop an unfinished claim."""
+        """Let a retry take over an unfinished claim at once (fingerprint and start kept)."""
         try:
             self.table.call(
-                "delete_item",
+                "update_item",
                 Key={"pk": _s(f"/idem/{tenant_id}"), "sk": _s(key)},
+                UpdateExpression="SET expires_at = :zero",
                 ConditionExpression="finished = :f",
-                ExpressionAttributeValues={":f": {"BOOL": False}},
+                ExpressionAttributeValues={":f": {"BOOL": False}, ":zero": _n(0)},
             )
         except ClientError:
             return

@@ -172,10 +172,12 @@ class DynamoEpisodeStore:
                     raise UnavailableError(
                         "DynamoDB refused the episode; nothing was written"
                     ) from exc
-                if restore:
-                    continue  # an import meeting an episode it already has
-                # A fresh server id cannot exist yet: this call's own earlier attempt stored
-                # the episode and its answer was lost, so botocore's retry met it.
+                if not restore:
+                    # Server ids are unique, so an earlier attempt of this request stored it
+                    # (botocore's retry after a lost answer, or the client's retry): make sure
+                    # its terms are indexed, which that attempt may not have lived to do.
+                    self._index_terms(tenant_id, ep)
+                continue
             stored += 1
             self._index_terms(tenant_id, ep)
         return stored

@@ -2,8 +2,8 @@
 
 Throttling within botocore's retries is invisible to clients; beyond them, and when a service
 hangs, the API answers 503 within the configured timeouts; nothing acknowledged is lost and
-nothing half-written is visible; a write whose answer was lost is whole, and its retry
-succeeds.
+nothing half-written is visible; a write whose answer was lost lands once when retried with
+its Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -153,13 +153,13 @@ def test_a_lost_answer_within_the_retries_still_stores_the_episode_once(
     assert api.call(key, "GET", "/v1/usage").json["data"]["episodes_stored"] == 1
 
 
-def test_a_write_whose_answer_was_lost_is_whole_and_a_retry_succeeds(
+def test_an_episode_whose_answers_were_all_lost_lands_once_when_retried_with_its_key(
     faulty: tuple[Api, Services], dynamodb: FaultProxy
 ) -> None:
-    """DynamoDB applies the episode's transaction but both attempts lose their answer: the
-    client gets 503 and cannot know whether the write happened. What is guaranteed: the
-    record is whole or absent, and the retry succeeds. (A retry after a lost answer can store
-    the episode twice: an Idempotency-Key only replays answers the server received.)"""
+    """DynamoDB applies the episode's transaction but every attempt loses its answer: the
+    client gets 503 and cannot know whether the write happened. Its retry with the same
+    Idempotency-Key takes over the failed attempt and rewrites the same episode (same id and
+    time), which DynamoDB already holds: one episode, and the retry answers with it."""
     api, _ = faulty
     key = api.tenant("acme")
     episode = {"agent_id": "bot", "session_id": "s", "type": "action", "content": "paid"}
@@ -169,17 +169,20 @@ def test_a_write_whose_answer_was_lost_is_whole_and_a_retry_succeeds(
     assert first.status_code == 503
     assert dynamodb.faulted >= 2
     dynamodb.release()
+    listed = api.call(key, "GET", "/v1/memory/episodic/bot").json["data"]["episodes"]
+    assert [e["content"] for e in listed] == ["paid"], "the unanswered attempt was applied"
     retried = api.call(key, "POST", "/v1/memory/episodic", json=episode, headers=headers)
     assert retried.status_code == 201, retried.text
-    listed = api.call(key, "GET", "/v1/memory/episodic/bot").json["data"]["episodes"]
-    assert retried.json["data"]["id"] in {e["id"] for e in listed}
-    for stored in listed:
-        assert (stored["content"], stored["session_id"], stored["type"]) == ("paid", "s", "action")
+    assert retried.json["data"]["id"] == listed[0]["id"]
+    after = api.call(key, "GET", "/v1/memory/episodic/bot").json["data"]["episodes"]
+    assert [e["id"] for e in after] == [listed[0]["id"]], "exactly once"
+    assert api.call(key, "GET", "/v1/usage").json["data"]["episodes_stored"] == 1
     again = api.call(key, "POST", "/v1/memory/episodic", json=episode, headers=headers)
     assert again.headers.get("Idempotent-Replayed") == "true", "answered, so remembered"
-    assert len(api.call(key, "GET", "/v1/memory/episodic/bot").json["data"]["episodes"]) == len(
-        listed
+    other = api.call(
+        key, "POST", "/v1/memory/episodic", json={**episode, "content": "x"}, headers=headers
     )
+    assert other.status_code == 409, "the key stays bound to its request"
 
 
 def test_s3_throttling_and_outage_during_tiering_lose_nothing(

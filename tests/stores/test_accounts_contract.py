@@ -109,6 +109,23 @@ def test_idempotency_records(account_store: Any) -> None:
     assert account_store.begin("t1", "k", "new", NOW, lock_seconds=60) is None
 
 
+def test_a_failed_attempt_is_taken_over_by_its_retry(account_store: Any) -> None:
+    assert account_store.begin("t1", "k", "fp", NOW, lock_seconds=60) is None
+    account_store.release("t1", "k")  # the attempt failed without an answer
+    retry = account_store.begin("t1", "k", "fp", NOW + 5, lock_seconds=60)
+    assert (retry.reclaimed, retry.finished, retry.started_at) == (True, False, NOW)
+    busy = account_store.begin("t1", "k", "fp", NOW + 6, lock_seconds=60)
+    assert (busy.reclaimed, busy.finished) == (False, False), "the retry holds it now"
+    other = account_store.begin("t1", "k", "another body", NOW + 7, lock_seconds=60)
+    assert (other.reclaimed, other.fingerprint) == (False, "fp")
+    # A claim left by a dead process lapses; the same request then takes it over too.
+    late = account_store.begin("t1", "k", "fp", NOW + 70, lock_seconds=60)
+    assert (late.reclaimed, late.started_at) == (True, NOW)
+    # A lapsed claim of another request does not bind the key: a new request claims it.
+    assert account_store.begin("t1", "k", "new body", NOW + 200, lock_seconds=60) is None
+    assert account_store.begin("t2", "k", "fp", NOW + 5, lock_seconds=60) is None, "per tenant"
+
+
 def test_limits_hold_under_concurrent_calls(account_store: Any) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

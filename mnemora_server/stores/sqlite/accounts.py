@@ -61,6 +61,8 @@ MIGRATIONS = (
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_by_agent ON idempotency (tenant_id, agent_id)
     """,
+    # When a request's first attempt started: a retry after a failure redoes that attempt.
+    "ALTER TABLE idempotency ADD COLUMN started_at REAL",
 )
 
 
@@ -317,19 +319,29 @@ class SqliteAccountStore:
         """Claim the key, or return the record that holds it."""
         with self.db.write() as conn:
             row = conn.execute(
-                "SELECT fingerprint, finished, status, body, expires_at FROM idempotency"
-                " WHERE tenant_id = ? AND idempotency_key = ?",
+                "SELECT fingerprint, finished, status, body, expires_at, started_at"
+                " FROM idempotency WHERE tenant_id = ? AND idempotency_key = ?",
                 (tenant_id, key),
             ).fetchone()
             if row is not None and row[4] > now:
                 return IdempotencyRecord(
                     fingerprint=row[0], finished=bool(row[1]), status=int(row[2]), body=row[3]
                 )
+            if row is not None and not row[1] and row[0] == fingerprint:
+                conn.execute(
+                    "UPDATE idempotency SET expires_at = ?"
+                    " WHERE tenant_id = ? AND idempotency_key = ?",
+                    (now + lock_seconds, tenant_id, key),
+                )
+                started = now if row[5] is None else float(row[5])
+                return IdempotencyRecord(
+                    fingerprint, finished=False, reclaimed=True, started_at=started
+                )
             conn.execute(
                 "INSERT OR REPLACE INTO idempotency (tenant_id, idempotency_key, fingerprint,"
-                " finished, status, body, agent_id, expires_at)"
-                " VALUES (?, ?, ?, 0, 0, NULL, NULL, ?)",
-                (tenant_id, key, fingerprint, now + lock_seconds),
+                " finished, status, body, agent_id, expires_at, started_at)"
+                " VALUES (?, ?, ?, 0, 0, NULL, NULL, ?, ?)",
+                (tenant_id, key, fingerprint, now + lock_seconds, now),
             )
         return None
 
@@ -353,11 +365,11 @@ class SqliteAccountStore:
             )
 
     def release(self, tenant_id: str, key: str) -> None:
-        """Drop an unfinished claim."""
+        """Let a retry take over an unfinished claim at once (fingerprint and start kept)."""
         with self.db.write() as conn:
             conn.execute(
-                "DELETE FROM idempotency WHERE tenant_id = ? AND idempotency_key = ?"
-                " AND finished = 0",
+                "UPDATE idempotency SET expires_at = 0 WHERE tenant_id = ?"
+                " AND idempotency_key = ? AND finished = 0",
                 (tenant_id, key),
             )
 

@@ -137,16 +137,15 @@ class SqliteEpisodeStore:
         self.db.close()
 
     def append(self, tenant_id: str, episodes: list[Episode], *, restore: bool = False) -> int:
-        """Store episodes atomically; with ``restore``, ids already present are skipped."""
+        """Store episodes atomically. An id already present is skipped: with ``restore`` it
+        is an imported episode the tenant has; otherwise it is the same request's earlier
+        attempt (ids are server-made), which stored it. Returns how many were written."""
         stored = 0
         with self.db.write() as conn:
             for ep in episodes:
-                if (
-                    restore
-                    and conn.execute(
-                        "SELECT 1 FROM episodes WHERE tenant_id = ? AND id = ?", (tenant_id, ep.id)
-                    ).fetchone()
-                ):
+                if conn.execute(
+                    "SELECT 1 FROM episodes WHERE tenant_id = ? AND id = ?", (tenant_id, ep.id)
+                ).fetchone():
                     continue
                 stored += 1
                 conn.execute(
