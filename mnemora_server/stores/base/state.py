@@ -1,0 +1,124 @@
+"""Working memory: records and the store protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from mnemora_server.stores.base.common import Store
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """One working-memory document of an agent session.
+
+    Attributes:
+        agent_id: Owning agent.
+        session_id: Session within the agent.
+        data: The JSON document.
+        version: Monotonic version; never reset for the same session key.
+        created_at: When the current document was created (epoch seconds).
+        updated_at: Last write (epoch seconds).
+        expires_at: Expiry (epoch seconds) or ``None``.
+    """
+
+    agent_id: str
+    session_id: str
+    data: dict[str, Any]
+    version: int
+    created_at: float
+    updated_at: float
+    expires_at: float | None
+
+
+@dataclass(frozen=True)
+class TtlChange:
+    """How a write changes a session's expiry.
+
+    Attributes:
+        mode: ``keep`` the current expiry, ``set`` a new one, or ``clear`` it.
+        expires_at: The new expiry when ``mode`` is ``set``.
+    """
+
+    mode: Literal["keep", "set", "clear"] = "keep"
+    expires_at: float | None = None
+
+    def applied_to(self, current_expiry: float | None, *, live: bool) -> float | None:
+        """The expiry after a write, given the document's current one and whether it is live
+        (an expired or deleted document has nothing to keep)."""
+        if self.mode == "set":
+            return self.expires_at
+        if self.mode == "keep" and live:
+            return current_expiry
+        return None
+
+
+@dataclass(frozen=True)
+class StateStats:
+    """Aggregate figures of one tenant's working memory.
+
+    Attributes:
+        agents: Agents with at least one live session.
+        sessions: Live sessions.
+        bytes: Bytes of live documents.
+    """
+
+    agents: int = 0
+    sessions: int = 0
+    bytes: int = 0
+
+
+class StateStore(Store, Protocol):
+    """Working memory: one versioned JSON document per tenant, agent and session."""
+
+    def put(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        ttl: TtlChange,
+        now: float,
+    ) -> StateRecord:
+        """Write unconditionally; the version grows by one from the last one ever stored."""
+
+    def put_if_version(
+        self,
+        tenant_id: str,
+        agent_id: str,
+        session_id: str,
+        data: dict[str, Any],
+        expected_version: int,
+        ttl: TtlChange,
+        now: float,
+    ) -> StateRecord:
+        """Write only if the live document has ``expected_version``.
+
+        Raises:
+            NotFoundError: No live document.
+            VersionConflictError: The version differs.
+        """
+
+    def get(self, tenant_id: str, agent_id: str, session_id: str, now: float) -> StateRecord | None:
+        """The live document, or ``None`` (absent, deleted or expired)."""
+
+    def list_sessions(
+        self, tenant_id: str, agent_id: str, now: float, *, limit: int, after: str | None
+    ) -> list[str]:
+        """Live session ids of an agent in ascending order, starting after ``after``."""
+
+    def delete(self, tenant_id: str, agent_id: str, session_id: str, now: float) -> bool:
+        """Delete a live document (its version is remembered); ``False`` if none."""
+
+    def stats(self, tenant_id: str, now: float) -> StateStats:
+        """Aggregate figures of the tenant's live documents."""
+
+    def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
+        """Every live document of the tenant (or agent)."""
+
+    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
+        """Remove every row of the agent, tombstones included; return live documents removed."""
+
+    def purge_tenant(self, tenant_id: str) -> int:
+        """Remove every row of the tenant; return live documents removed."""
