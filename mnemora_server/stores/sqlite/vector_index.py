@@ -10,7 +10,7 @@ by its own largest component; a SIMD int8 dot product reads a quarter of the mem
 product does), keeps the best few hundred candidates, and ranks those by their exact float32
 cosine similarity. Rows that a namespace excludes are removed before screening, so a selective
 filter never loses matches to rows it would reject. Recall@10 against the exact scan is
-measured in ``tests/stores/test_vector_index.py`` and in BENCHMARKS.md.
+measured in ``tests/stores/test_vector_screen.py`` and in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -57,8 +57,12 @@ class _Partition:
     vectors: npt.NDArray[np.float32] = field(
         default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
     )
-    codes8: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int8))
-    scales: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    int8_vectors: npt.NDArray[np.int8] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.int8)
+    )
+    int8_scales: npt.NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.float32)
+    )
     alive: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     namespace_codes: npt.NDArray[np.int32] = field(
         default_factory=lambda: np.zeros(0, dtype=np.int32)
@@ -71,8 +75,8 @@ class _Partition:
         self.last_seq = 0
         self.ids, self.slots, self.namespaces, self.metadata = [], {}, [], []
         self.vectors = np.zeros((64, self.dimension), dtype=np.float32)
-        self.codes8 = np.zeros((64, self.dimension), dtype=np.int8)
-        self.scales = np.zeros(64, dtype=np.float32)
+        self.int8_vectors = np.zeros((64, self.dimension), dtype=np.int8)
+        self.int8_scales = np.zeros(64, dtype=np.float32)
         self.alive = np.zeros(64, dtype=bool)
         self.namespace_codes = np.zeros(64, dtype=np.int32)
         self.codes = {}
@@ -92,8 +96,8 @@ class _Partition:
             if slot >= len(self.alive):
                 grown = max(64, 2 * len(self.alive))
                 self.vectors = _grown(self.vectors, slot, grown)
-                self.codes8 = _grown(self.codes8, slot, grown)
-                self.scales = _grown(self.scales, slot, grown)
+                self.int8_vectors = _grown(self.int8_vectors, slot, grown)
+                self.int8_scales = _grown(self.int8_scales, slot, grown)
                 self.alive = _grown(self.alive, slot, grown)
                 self.namespace_codes = _grown(self.namespace_codes, slot, grown)
             self.ids.append(record_id)
@@ -107,7 +111,7 @@ class _Partition:
             self.alive[slot] = False
         else:
             self.vectors[slot] = vector
-            self.codes8[slot], self.scales[slot] = quantise(vector)
+            self.int8_vectors[slot], self.int8_scales[slot] = quantise(vector)
             self.alive[slot] = True
 
     @property
@@ -115,7 +119,7 @@ class _Partition:
         return len(self.ids)
 
     def nbytes(self) -> int:
-        return int(self.vectors.nbytes + self.codes8.nbytes)
+        return int(self.vectors.nbytes + self.int8_vectors.nbytes)
 
 
 def _grown(array: npt.NDArray[Any], used: int, capacity: int) -> npt.NDArray[Any]:
@@ -299,8 +303,10 @@ class _Screen:
         if self._coarse is None:
             partition, size = self._partition, self._partition.size
             codes, _ = quantise(self._query)
-            dots = np.asarray(numkong.cdist(codes[None, :], partition.codes8[:size], metric="dot"))
-            scores = dots[0] * partition.scales[:size]
+            dots = np.asarray(
+                numkong.cdist(codes[None, :], partition.int8_vectors[:size], metric="dot")
+            )
+            scores = dots[0] * partition.int8_scales[:size]
             self._coarse = scores[self._rows] if len(self._rows) < size else scores
         return self._coarse
 
