@@ -11,6 +11,7 @@ from typing import Any
 
 from mnemora_server.errors import MnemoraServerError
 from mnemora_server.settings import Settings
+from mnemora_server.stores.pg_tenant_indexes import DEFAULT_MIN_VECTORS
 
 
 def _settings() -> Settings:
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     indexes = sub.add_parser(
         "index-tenants", help="give large tenants their own vector index (PostgreSQL)"
     )
-    indexes.add_argument("--min-vectors", type=int, default=20_000)
+    indexes.add_argument("--min-vectors", type=int, default=DEFAULT_MIN_VECTORS)
     indexes.set_defaults(func=cmd_index_tenants)
     export = sub.add_parser("export", help="export a tenant's memory as NDJSON")
     export.add_argument("tenant_id")
