@@ -297,17 +297,22 @@ class _Screen:
         self._partition = partition
         self._query = query
         self._rows = rows
-        self._coarse: npt.NDArray[np.float64] | None = None
+        self._coarse: npt.NDArray[np.float32] | None = None
 
-    def _coarse_scores(self) -> npt.NDArray[np.float64]:
+    def _coarse_scores(self) -> npt.NDArray[np.float32]:
         if self._coarse is None:
             partition, size = self._partition, self._partition.size
             codes, _ = quantise(self._query)
             dots = np.asarray(
-                numkong.cdist(codes[None, :], partition.int8_vectors[:size], metric="dot")
-            )
-            scores = dots[0] * partition.int8_scales[:size]
-            self._coarse = scores[self._rows] if len(self._rows) < size else scores
+                numkong.cdist(
+                    codes[None, :],
+                    partition.int8_vectors[:size],
+                    metric="dot",
+                    out_dtype="float32",
+                )
+            )[0]
+            dots *= partition.int8_scales[:size]
+            self._coarse = dots[self._rows] if len(self._rows) < size else dots
         return self._coarse
 
     def best(self, want: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
@@ -315,8 +320,11 @@ class _Screen:
         rows = self._rows
         pool = max(SCREEN_CANDIDATES, 4 * want)
         if pool < len(rows):
+            # Every row scoring at least the pool-th best screened score (ties may add a few);
+            # a partition for that one value is cheaper than arg-partitioning all rows.
             coarse = self._coarse_scores()
-            rows = rows[np.argpartition(coarse, len(rows) - pool)[len(rows) - pool :]]
+            cut = np.partition(coarse, len(rows) - pool)[len(rows) - pool]
+            rows = rows[coarse >= cut]
         exact = self._partition.vectors[rows] @ self._query
         order = np.argsort(-exact, kind="stable")[:want]
         return rows[order], exact[order]
