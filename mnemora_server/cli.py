@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -181,31 +182,32 @@ def cmd_index_tenants(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a tenant's (or agent's) memory as NDJSON to a file or stdout."""
+    from mnemora_server.archives import open_output
+
     services = _services()
     services.accounts.get_tenant(args.tenant_id)
-    out = open(args.output, "w") if args.output else sys.stdout  # noqa: SIM115
     lines = 0
-    try:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open_output(args.output)) if args.output else sys.stdout
         for line in services.transfer.export(args.tenant_id, args.agent_id):
             out.write(json.dumps(line, separators=(",", ":")) + "\n")
             lines += 1
             if lines % 1000 == 0:
                 print(f"exported {lines} records", file=sys.stderr, flush=True)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    print(f"exported {lines} lines", file=sys.stderr)
+    print(f"exported {lines} lines to {args.output or 'stdout'}", file=sys.stderr)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Restore an NDJSON export into a tenant."""
+    """Restore an NDJSON export (a file or an S3 object) into a tenant."""
+    from mnemora_server.archives import open_input
+
     services = _services()
     tenant = services.accounts.get_tenant(args.tenant_id)
     limits = services.accounts.limits_of(tenant)
 
     def lines() -> Any:
-        with open(args.input, "rb") as handle:
+        with open_input(args.input) as handle:
             for number, line in enumerate(handle, start=1):
                 if number % 1000 == 0:
                     print(f"read {number} lines", file=sys.stderr, flush=True)
@@ -271,12 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="export a tenant's memory as NDJSON")
     export.add_argument("tenant_id")
     export.add_argument("--agent-id")
-    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.add_argument(
+        "--output",
+        "-o",
+        help="a file, or s3://bucket/key[.gz]?region=..&endpoint_url=.. (default: stdout)",
+    )
     export.set_defaults(func=cmd_export)
 
     imp = sub.add_parser("import", help="import an NDJSON export into a tenant")
     imp.add_argument("tenant_id")
-    imp.add_argument("input", help="the NDJSON file")
+    imp.add_argument("input", help="the NDJSON file, or s3://bucket/key[.gz]?...")
     imp.set_defaults(func=cmd_import)
 
     usage = sub.add_parser("usage", help="show a tenant's usage")
