@@ -50,7 +50,7 @@ class VectorSearchTuning:
             returns nearly sorted rows, so a few times ``top_k`` are re-sorted).
     """
 
-    ef_search: int = 100
+    ef_search: int = 200
     iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
     min_candidates: int = 40
 
