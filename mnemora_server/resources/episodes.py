@@ -46,21 +46,20 @@ class EpisodeCollectionResource:
         tenant = tenant_of(req)
         body = read_body(req, EpisodeWrite, self._max_body)
         bind_agent(req, body.agent_id)
-        (episode,) = self._service.store(
-            tenant.tenant_id,
-            [
-                EpisodeInput(
-                    agent_id=body.agent_id,
-                    session_id=body.session_id,
-                    type=body.type,
-                    content=body.content,
-                    metadata=body.metadata,
-                    timestamp=None if body.timestamp is None else parse_time(body.timestamp),
-                )
-            ],
-            origin_of(req),
-        )
+        (episode,) = self._service.store(tenant.tenant_id, [episode_input(body)], origin_of(req))
         send(resp, EpisodeOut.of(episode), 201)
+
+
+def episode_input(body: EpisodeWrite) -> EpisodeInput:
+    """What the service needs of one episode a client sent."""
+    return EpisodeInput(
+        agent_id=body.agent_id,
+        session_id=body.session_id,
+        type=body.type,
+        content=body.content,
+        metadata=body.metadata,
+        timestamp=None if body.timestamp is None else parse_time(body.timestamp),
+    )
 
 
 class AgentEpisodesResource:

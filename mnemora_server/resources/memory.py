@@ -10,7 +10,8 @@ import falcon
 from mnemora_server.errors import ValidationError
 from mnemora_server.http import operation, parse_model, read_body, read_json, send
 from mnemora_server.resources.context import bind_agent, origin_of, tenant_of
-from mnemora_server.schemas.common import iso_time, parse_time
+from mnemora_server.resources.episodes import episode_input
+from mnemora_server.schemas.common import iso_time
 from mnemora_server.schemas.episodes import EpisodeOut, EpisodeWrite
 from mnemora_server.schemas.memory import (
     AgentOverview,
@@ -23,7 +24,6 @@ from mnemora_server.schemas.memory import (
 from mnemora_server.schemas.procedures import ProcedureOut, ProcedureWrite
 from mnemora_server.schemas.semantic import MemoryOut, MemoryWrite
 from mnemora_server.schemas.state import StateOut, StateWrite
-from mnemora_server.services.episodes import EpisodeInput
 from mnemora_server.services.erasure import ErasureService
 from mnemora_server.services.semantic import MemoryInput
 from mnemora_server.services.unified import UnifiedHit, UnifiedMemoryService
@@ -99,18 +99,7 @@ class MemoryWriteResource:
             ep = parse_model(EpisodeWrite, body)
             bind_agent(req, ep.agent_id)
             (episode,) = self._unified.episodic.store(
-                tenant.tenant_id,
-                [
-                    EpisodeInput(
-                        agent_id=ep.agent_id,
-                        session_id=ep.session_id,
-                        type=ep.type,
-                        content=ep.content,
-                        metadata=ep.metadata,
-                        timestamp=None if ep.timestamp is None else parse_time(ep.timestamp),
-                    )
-                ],
-                origin_of(req),
+                tenant.tenant_id, [episode_input(ep)], origin_of(req)
             )
             out = EpisodeOut.of(episode).model_dump()
         else:

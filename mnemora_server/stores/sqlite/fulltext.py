@@ -30,4 +30,6 @@ def erase_deleted_terms(conn: sqlite3.Connection, table: str) -> None:
     but Python here ships 3.40). A purge must leave nothing, so it merges every segment. The
     cost is linear in the index (0.8 s for 1M short rows on the benchmark machine).
     """
+    if not table.isidentifier():
+        raise ValueError(f"not a table name: {table!r}")
     conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608
