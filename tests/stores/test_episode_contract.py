@@ -114,6 +114,8 @@ def test_tiering_manifest_totals_and_purge(episode_store: EpisodeStore) -> None:
 
 def test_tenants_never_share(episode_store: EpisodeStore) -> None:
     episode_store.append("tenant-a", [ep(1, content="Initech merger")])
+    assert episode_store.totals("tenant-b") == EpisodeTotals(), "counters are per tenant"
+    assert episode_store.totals("tenant-a").episodes == 1
     assert episode_store.list_hot("tenant-b", EpisodeFilter("bot"), before=None, limit=5) == []
     assert episode_store.session_hot("tenant-b", "bot", "s1", after=None, limit=5) == []
     assert episode_store.search_text("tenant-b", "Initech", agent_id=None, limit=5) == []
