@@ -81,9 +81,9 @@ class TenantIndexes:
             conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(build_memory)))
             for tenant_id, vectors in sorted(sizes.items(), key=lambda item: -item[1]):
                 name = index_name(tenant_id)
-                if name in existing:
+                if name in existing and name in keep:
                     report.kept.append(tenant_id)
-                elif vectors >= min_vectors:
+                elif name not in existing and vectors >= min_vectors:
                     conn.execute(
                         sql.SQL(
                             "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON semantic"
@@ -99,5 +99,4 @@ class TenantIndexes:
             if report.created:
                 # Fresh statistics, so that the planner knows these tenants are large.
                 conn.execute("ANALYZE semantic")
-            report.kept = [t for t in report.kept if index_name(t) in keep]
         return report

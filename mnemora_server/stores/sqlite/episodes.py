@@ -143,14 +143,10 @@ class SqliteEpisodeStore:
         stored = 0
         with self.db.write() as conn:
             for ep in episodes:
-                if conn.execute(
-                    "SELECT 1 FROM episodes WHERE tenant_id = ? AND id = ?", (tenant_id, ep.id)
-                ).fetchone():
-                    continue
-                stored += 1
-                conn.execute(
+                inserted = conn.execute(
                     f"INSERT INTO episodes (tenant_id, {_COLUMNS})"  # noqa: S608
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (tenant_id, id) DO NOTHING",
                     (
                         tenant_id,
                         ep.id,
@@ -162,7 +158,10 @@ class SqliteEpisodeStore:
                         ep.timestamp,
                         ep.ingested_at,
                     ),
-                )
+                ).rowcount
+                if not inserted:  # the tenant already holds this id
+                    continue
+                stored += 1
                 conn.execute(
                     "INSERT INTO episode_text (content, tenant_id, agent_id, episode_id, ts)"
                     " VALUES (?, ?, ?, ?, ?)",
