@@ -34,6 +34,7 @@ import httpx
 import numpy as np
 
 from benchmarks.state_http import ADMIN, _start_server
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Episode, SemanticDraft
 from mnemora_server.stores.registry import open_stores
@@ -139,7 +140,7 @@ def bulk_load(data_dir: Path, sizes: dict[str, int], episodes: int, purge_agent:
                 )
                 for i in range(n)
             ]
-            stores.semantic.write("bench", drafts, now, dedup_threshold=0.95, max_vectors=None)
+            stores.semantic.write("bench", drafts, now, SemanticWriteRules(max_vectors=None))
             done += n
         print(f"  loaded {count} memories into {agent}", file=sys.stderr, flush=True)
     loaded = 0

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from mnemora_server.stores.pg_semantic import PostgresSemanticStore, VectorSearchTuning
-from mnemora_server.stores.pg_tenant_indexes import DEFAULT_MIN_VECTORS, TenantIndexes
+from mnemora_server.stores.postgres.semantic import PostgresSemanticStore, VectorSearchTuning
+from mnemora_server.stores.postgres.tenant_indexes import DEFAULT_MIN_VECTORS, TenantIndexes
 
 DIM = 384
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import falcon
 
-from mnemora_server import __version__
+from mnemora_server import __version__, failpoints
 from mnemora_server.auth import Authenticator
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.registry import build_embedder
@@ -58,6 +58,7 @@ from mnemora_server.resources.state import (
 from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
 from mnemora_server.resources.transfer import ExportResource, ImportResource
 from mnemora_server.services.registry import Services
+from mnemora_server.services.retries import IdempotencyService
 from mnemora_server.services.usage import UsageService
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
@@ -130,7 +131,7 @@ def build_routes(
     accounts, erasure, semantic = services.accounts, services.erasure, services.semantic
     state, usage = services.state, services.usage
     return [
-        ("/v1/health", HealthResource(stores, __version__)),
+        ("/v1/health", HealthResource(services.health, __version__)),
         ("/v1/usage", UsageResource(usage)),
         ("/v1/state", StateCollectionResource(state, body)),
         ("/v1/state/{agent_id}", AgentStateResource(state, body)),
@@ -191,6 +192,7 @@ def create_app(
         ValueError: If the embedder's dimension differs from the semantic store's.
     """
     settings = settings or Settings()
+    failpoints.arm(settings.failpoints)
     embedder = embedder or build_embedder(settings)
     stores = stores or open_stores(settings, dimension=embedder.dimension)
     if stores.semantic.dimension != embedder.dimension:
@@ -209,11 +211,13 @@ def create_app(
             clock,
         ),
         IdempotencyMiddleware(
-            stores.idempotency,
+            IdempotencyService(
+                stores.idempotency,
+                ttl_seconds=settings.idempotency_ttl_seconds,
+                lock_seconds=settings.idempotency_lock_seconds,
+                clock=clock,
+            ),
             max_body_bytes=settings.max_body_bytes,
-            ttl_seconds=settings.idempotency_ttl_seconds,
-            lock_seconds=settings.idempotency_lock_seconds,
-            clock=clock,
         ),
     ]
     app: falcon.App[falcon.Request, falcon.Response] = falcon.App(middleware=middleware)

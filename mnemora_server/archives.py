@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from mnemora_server.aws import LazyClient, parse_aws_url
 from mnemora_server.errors import UnavailableError
-from mnemora_server.stores.aws import LazyClient, parse_aws_url
 
 
 def is_s3(location: str) -> bool:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from mnemora_server.errors import MnemoraServerError
 from mnemora_server.settings import Settings
-from mnemora_server.stores.pg_tenant_indexes import DEFAULT_MIN_VECTORS
 
 
 def _settings() -> Settings:
@@ -20,10 +18,12 @@ def _settings() -> Settings:
 
 
 def _context() -> tuple[Settings, Any]:
+    from mnemora_server import failpoints
     from mnemora_server.embeddings.registry import build_embedder
     from mnemora_server.stores.registry import open_stores
 
     settings = _settings()
+    failpoints.arm(settings.failpoints)
     stores = open_stores(settings, dimension=build_embedder(settings).dimension)
     stores.setup()
     return settings, stores
@@ -48,12 +48,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mnemora_server.app import create_app
     from mnemora_server.serving import serve
 
-    _context()  # migrate first, so the embedded default needs nothing else
-    print(f"mnemora-server listening on http://{args.host}:{args.port}", flush=True)
+    settings, _ = _context()  # migrate first, so the embedded default needs nothing else
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"mnemora-server listening on http://{host}:{port}", flush=True)
     serve(
         lambda: create_app(_settings()),
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         workers=args.workers,
         threads=args.threads,
         server=args.server,
@@ -117,7 +119,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     import time
 
     from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut
-    from mnemora_server.schemas.common import parse_time
+    from mnemora_server.timestamps import parse_time
 
     accounts = _services().accounts
     if args.action == "create":
@@ -168,14 +170,15 @@ def cmd_tier_episodes(args: argparse.Namespace) -> int:
 
 def cmd_index_tenants(args: argparse.Namespace) -> int:
     """Give the largest tenants HNSW indexes of their own (PostgreSQL semantic store)."""
-    from mnemora_server.stores.pg_tenant_indexes import TenantIndexes
+    from mnemora_server.stores.postgres.tenant_indexes import DEFAULT_MIN_VECTORS, TenantIndexes
 
     settings, _ = _context()
     vector_url = settings.vector_url or ""
     if not vector_url.startswith(("postgresql://", "postgres://")):
         print("index-tenants needs MNEMORA_VECTOR_URL=postgresql://...", file=sys.stderr)
         return 2
-    report = TenantIndexes(settings.postgres_admin_url or vector_url).sync(args.min_vectors)
+    indexes = TenantIndexes(settings.postgres_admin_url or vector_url)
+    report = indexes.sync(args.min_vectors or DEFAULT_MIN_VECTORS)
     _print({"created": report.created, "kept": report.kept, "dropped": report.dropped})
     return 0
 
@@ -224,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default=os.environ.get("MNEMORA_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("MNEMORA_PORT", "8000")))
+    serve.add_argument("--host", help="interface to listen on (default: MNEMORA_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: MNEMORA_PORT or 8000)")
     serve.add_argument("--workers", type=int, default=2, help="processes (gunicorn)")
     serve.add_argument("--threads", type=int, default=8, help="threads per process")
     serve.add_argument("--server", choices=["auto", "gunicorn", "waitress"], default="auto")
@@ -268,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     indexes = sub.add_parser(
         "index-tenants", help="give large tenants their own vector index (PostgreSQL)"
     )
-    indexes.add_argument("--min-vectors", type=int, default=DEFAULT_MIN_VECTORS)
+    indexes.add_argument(
+        "--min-vectors", type=int, help="vectors from which a tenant gets its own index (5000)"
+    )
     indexes.set_defaults(func=cmd_index_tenants)
     export = sub.add_parser("export", help="export a tenant's memory as NDJSON")
     export.add_argument("tenant_id")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
 
-import httpx
-
 from mnemora_server.errors import UnavailableError
+from mnemora_server.outbound import post_json
 
 
 class ChatModel(Protocol):
@@ -60,25 +58,15 @@ class OpenAICompatibleChat:
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0.2,
         }
-        for attempt in range(self._attempts):
-            try:
-                response = httpx.post(
-                    self._url, json=body, headers=self._headers, timeout=self._timeout
-                )
-            except httpx.TransportError as exc:
-                if attempt + 1 == self._attempts:
-                    raise UnavailableError("the summary model cannot be reached") from exc
-            else:
-                if response.status_code == 200:
-                    try:
-                        return str(response.json()["choices"][0]["message"]["content"])
-                    except (KeyError, IndexError, TypeError, ValueError) as exc:
-                        raise UnavailableError("the summary model answered nonsense") from exc
-                if response.status_code != 429 and response.status_code < 500:
-                    raise UnavailableError(
-                        f"the summary model refused the request ({response.status_code})"
-                    )
-                if attempt + 1 == self._attempts:
-                    raise UnavailableError(f"the summary model failed ({response.status_code})")
-            time.sleep(0.5 * 2**attempt)
-        raise UnavailableError("the summary model failed")
+        answer = post_json(
+            self._url,
+            body,
+            service="the summary model",
+            headers=self._headers,
+            timeout=self._timeout,
+            attempts=self._attempts,
+        )
+        try:
+            return str(answer["choices"][0]["message"]["content"])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise UnavailableError("the summary model answered nonsense") from exc

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import time
 import uuid
@@ -16,18 +15,14 @@ import falcon
 from mnemora_server.auth import Authenticator, admin_token_matches, bearer_token
 from mnemora_server.errors import (
     ForbiddenError,
-    IdempotencyConflictError,
     NotFoundError,
     UnauthorizedError,
-    UnavailableError,
     ValidationError,
 )
 from mnemora_server.http import body_bytes, operation_of
 from mnemora_server.limits import CallMeter, StorageQuota, rate_limit_headers
-from mnemora_server.services.retries import RequestOrigin
-from mnemora_server.stores.base import IdempotencyStore
+from mnemora_server.services.retries import IdempotencyService, RequestOrigin
 
-_log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -129,26 +124,15 @@ class AuthMiddleware:
 class IdempotencyMiddleware:
     """Replays the first answer to a write retried with the same ``Idempotency-Key``.
 
-    Keys are scoped by tenant: two tenants using the same key never meet. A key reused for a
-    different request is refused (409), as is a retry while the first attempt still runs.
-    Answers of 5xx and 429 are not remembered: a retry runs again, as the same request
-    (``req.context.request_origin``), so that what it creates gets the first attempt's ids.
+    Keys are scoped by tenant: two tenants using the same key never meet (see
+    :class:`~mnemora_server.services.retries.IdempotencyService`). Answers of 5xx and 429 are
+    not remembered: a retry runs again, as the same request (``req.context.request_origin``),
+    so that what it creates gets the first attempt's ids.
     """
 
-    def __init__(
-        self,
-        store: IdempotencyStore,
-        *,
-        max_body_bytes: int,
-        ttl_seconds: int,
-        lock_seconds: int,
-        clock: Callable[[], float],
-    ) -> None:
-        self._store = store
+    def __init__(self, service: IdempotencyService, *, max_body_bytes: int) -> None:
+        self._service = service
         self._max_body_bytes = max_body_bytes
-        self._ttl = ttl_seconds
-        self._lock = lock_seconds
-        self._clock = clock
 
     def process_resource(
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
@@ -166,25 +150,13 @@ class IdempotencyMiddleware:
         for part in (req.method.encode(), req.relative_uri.encode()):
             digest.update(part + b"\0")
         digest.update(body_bytes(req, self._max_body_bytes))
-        fingerprint = digest.hexdigest()
-        now = self._clock()
-        existing = self._store.begin(
-            tenant.tenant_id, key, fingerprint, now, lock_seconds=self._lock
-        )
-        if existing is None or existing.reclaimed:
-            started = now if existing is None else existing.started_at
+        claim = self._service.claim(tenant.tenant_id, key, digest.hexdigest())
+        if isinstance(claim, RequestOrigin):
             req.context.idempotency_key = key
-            req.context.request_origin = RequestOrigin(tenant.tenant_id, key, started)
+            req.context.request_origin = claim
             return
-        if existing.fingerprint != fingerprint:
-            raise IdempotencyConflictError("this Idempotency-Key was used for a different request")
-        if not existing.finished:
-            raise IdempotencyConflictError(
-                "a request with this Idempotency-Key is still in progress; retry later",
-                headers={"Retry-After": "1"},
-            )
-        resp.status = falcon.code_to_http_status(existing.status)
-        resp.media = json.loads(existing.body) if existing.body else None
+        resp.status = falcon.code_to_http_status(claim.status)
+        resp.media = json.loads(claim.body) if claim.body else None
         resp.set_header("Idempotent-Replayed", "true")
         resp.complete = True
 
@@ -198,23 +170,12 @@ class IdempotencyMiddleware:
         tenant_id = req.context.tenant.tenant_id
         status = falcon.http_status_to_code(resp.status)
         if status >= 500 or status == 429:
-            self._store.release(tenant_id, key)
+            self._service.release(tenant_id, key)
             return
         media = resp.media
         body = None
         if isinstance(media, dict):
             body = json.dumps({k: v for k, v in media.items() if k != "meta"})
-        try:
-            self._store.finish(
-                tenant_id,
-                key,
-                status=status,
-                body=body,
-                agent_id=req.context.get("agent_id"),
-                now=self._clock(),
-                ttl_seconds=self._ttl,
-            )
-        except UnavailableError:
-            # The write itself succeeded; its answer stands. The claim expires after the lock
-            # period, after which a retry runs again.
-            _log.warning("could not remember the answer for an Idempotency-Key", exc_info=True)
+        self._service.remember(
+            tenant_id, key, status=status, body=body, agent_id=req.context.get("agent_id")
+        )

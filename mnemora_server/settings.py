@@ -7,11 +7,31 @@ server receives a :class:`Settings` instance explicitly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mnemora_server.tiers import DEFAULT_TIERS, TierLimits
+
+StoreKind = Literal["accounts", "state", "semantic", "episodes", "procedures", "cold"]
+"""The stores the server uses, each chosen by its own URL."""
+
+_URL_FIELDS: dict[str, str] = {
+    "accounts": "accounts",
+    "state": "state",
+    "semantic": "vector",
+    "episodes": "episodes",
+    "procedures": "procedures",
+    "cold": "cold",
+}
+_EMBEDDED_FILES: dict[str, str] = {
+    "accounts": "accounts.db",
+    "state": "state.db",
+    "semantic": "semantic.db",
+    "episodes": "episodes.db",
+    "procedures": "procedures.db",
+}
 
 
 class Settings(BaseSettings):
@@ -50,6 +70,13 @@ class Settings(BaseSettings):
         llm_url: An OpenAI-compatible API root for episode summaries (none: summaries 501).
         llm_model: The chat model for summaries.
         llm_api_key: Bearer token for that API, if it needs one.
+        aws_region: Region of Bedrock embeddings (``MNEMORA_AWS_REGION``, else boto3's
+            ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else ``us-east-1``); AWS stores take
+            theirs from their URLs.
+        host: Interface ``mnemora-server serve`` listens on (``--host`` overrides it).
+        port: Port ``mnemora-server serve`` listens on (``--port`` overrides it).
+        failpoints: Comma-separated crash points armed for fault-injection tests (see
+            :mod:`mnemora_server.failpoints`); empty in production.
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -80,27 +107,26 @@ class Settings(BaseSettings):
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    aws_region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("MNEMORA_AWS_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    failpoints: str = ""
 
-    def resolved_accounts_url(self) -> str:
-        """The accounts store URL, defaulting to a SQLite file in the data directory."""
-        return self.accounts_url or f"sqlite:///{self.data_dir.resolve() / 'accounts.db'}"
+    def store_url(self, kind: StoreKind) -> str:
+        """The URL of one store: its ``MNEMORA_<KIND>_URL``, or the embedded default in the
+        data directory (a SQLite file; a directory for the cold tier)."""
+        configured: str | None = getattr(self, f"{_URL_FIELDS[kind]}_url")
+        if configured:
+            return configured
+        root = self.data_dir.resolve()
+        if kind == "cold":
+            return f"file://{root / 'cold'}"
+        return f"sqlite:///{root / _EMBEDDED_FILES[kind]}"
 
-    def resolved_vector_url(self) -> str:
-        """The semantic-memory store URL, defaulting to a SQLite file in the data directory."""
-        return self.vector_url or f"sqlite:///{self.data_dir.resolve() / 'semantic.db'}"
-
-    def resolved_episodes_url(self) -> str:
-        """The hot episodic store URL, defaulting to a SQLite file in the data directory."""
-        return self.episodes_url or f"sqlite:///{self.data_dir.resolve() / 'episodes.db'}"
-
-    def resolved_procedures_url(self) -> str:
-        """The procedural store URL, defaulting to a SQLite file in the data directory."""
-        return self.procedures_url or f"sqlite:///{self.data_dir.resolve() / 'procedures.db'}"
-
-    def resolved_cold_url(self) -> str:
-        """The cold-tier URL, defaulting to a directory in the data directory."""
-        return self.cold_url or f"file://{self.data_dir.resolve() / 'cold'}"
-
-    def resolved_state_url(self) -> str:
-        """The working-memory store URL, defaulting to a SQLite file in the data directory."""
-        return self.state_url or f"sqlite:///{self.data_dir.resolve() / 'state.db'}"
+    @staticmethod
+    def store_url_variable(kind: StoreKind) -> str:
+        """The environment variable that sets one store's URL."""
+        return f"MNEMORA_{_URL_FIELDS[kind].upper()}_URL"

@@ -8,7 +8,6 @@ fails becomes ``UnavailableError`` (503), and nothing is stored.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mnemora_server.aws import AwsLocation, LazyClient
 from mnemora_server.embeddings.base import Vectors, normalise
 from mnemora_server.errors import UnavailableError
-from mnemora_server.stores.aws import AwsLocation, LazyClient
 
 TITAN_V2 = "amazon.titan-embed-text-v2:0"
 TITAN_V2_DIMENSIONS = (256, 512, 1024)
@@ -30,7 +29,7 @@ class BedrockEmbedder:
     Args:
         model: The Bedrock model id.
         dimension: 1024 (default), 512 or 256 for Titan v2.
-        region: AWS region (default: ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else us-east-1).
+        region: AWS region (default: us-east-1; the server passes ``Settings.aws_region``).
         endpoint_url: A non-default endpoint (a VPC endpoint, or a local one in tests).
         concurrency: Calls in flight while embedding a batch.
     """
@@ -50,7 +49,6 @@ class BedrockEmbedder:
             )
         self.name = model
         self.dimension = dimension
-        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         self._client = LazyClient(
             "bedrock-runtime", AwsLocation(model, "", region or "us-east-1", endpoint_url)
         )

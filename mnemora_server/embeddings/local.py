@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -86,8 +85,8 @@ class FastEmbedEmbedder:
                         raise UnavailableError(
                             f"no model.onnx in MNEMORA_EMBEDDING_MODEL_PATH={self._model_path}"
                         )
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     kwargs["specific_model_path"] = str(self._model_path)
+                    kwargs["local_files_only"] = True
                 try:
                     with _onnx_threads_that_sleep():
                         self._model = TextEmbedding(self.name, **kwargs)

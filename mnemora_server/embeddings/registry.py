@@ -42,6 +42,9 @@ def build_embedder(settings: Settings) -> Embedder:
         if model == Settings.model_fields["embedding_model"].default:
             model = TITAN_V2  # the local default names no Bedrock model
         return BedrockEmbedder(
-            model, settings.embedding_dimension or 1024, endpoint_url=settings.embedding_url
+            model,
+            settings.embedding_dimension or 1024,
+            region=settings.aws_region,
+            endpoint_url=settings.embedding_url,
         )
     raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported")

@@ -3,14 +3,14 @@ LiteLLM, text-embeddings-inference), with retries."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
+from typing import Any
 
-import httpx
 import numpy as np
 
 from mnemora_server.embeddings.base import Vectors, normalise
 from mnemora_server.errors import UnavailableError
+from mnemora_server.outbound import post_json
 
 _BATCH = 128
 
@@ -54,30 +54,19 @@ class OpenAICompatibleEmbedder:
         return normalise(np.concatenate(parts))
 
     def _embed_batch(self, batch: list[str]) -> Vectors:
-        body = {"model": self.name, "input": batch}
-        for attempt in range(self._attempts):
-            try:
-                response = httpx.post(
-                    self._url, json=body, headers=self._headers, timeout=self._timeout
-                )
-            except httpx.TransportError as exc:
-                if attempt + 1 == self._attempts:
-                    raise UnavailableError("the embedding service cannot be reached") from exc
-            else:
-                if response.status_code == 200:
-                    return self._vectors(response, len(batch))
-                if response.status_code != 429 and response.status_code < 500:
-                    raise UnavailableError(
-                        f"the embedding service refused the request ({response.status_code})"
-                    )
-                if attempt + 1 == self._attempts:
-                    raise UnavailableError(f"the embedding service failed ({response.status_code})")
-            time.sleep(min(8.0, 0.25 * 2**attempt))
-        raise UnavailableError("the embedding service failed")
+        answer = post_json(
+            self._url,
+            {"model": self.name, "input": batch},
+            service="the embedding service",
+            headers=self._headers,
+            timeout=self._timeout,
+            attempts=self._attempts,
+        )
+        return self._vectors(answer, len(batch))
 
-    def _vectors(self, response: httpx.Response, expected: int) -> Vectors:
+    def _vectors(self, answer: Any, expected: int) -> Vectors:
         try:
-            data = sorted(response.json()["data"], key=lambda item: item["index"])
+            data = sorted(answer["data"], key=lambda item: item["index"])
             vectors = np.asarray([item["embedding"] for item in data], dtype=np.float32)
         except (KeyError, TypeError, ValueError) as exc:
             raise UnavailableError("the embedding service answered nonsense") from exc

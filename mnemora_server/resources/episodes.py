@@ -7,7 +7,6 @@ import falcon
 from mnemora_server.http import operation, read_body, read_query, send
 from mnemora_server.identifiers import check_identifier
 from mnemora_server.resources.context import bind_agent, origin_of, tenant_of
-from mnemora_server.schemas.common import parse_time
 from mnemora_server.schemas.episodes import (
     EpisodeList,
     EpisodeOut,
@@ -19,9 +18,9 @@ from mnemora_server.schemas.episodes import (
     SessionQuery,
     SummaryOut,
 )
-from mnemora_server.services.episodes import EpisodeInput, EpisodicMemoryService
+from mnemora_server.services.episodes import EpisodeFilter, EpisodeInput, EpisodicMemoryService
 from mnemora_server.services.summaries import SummaryService
-from mnemora_server.stores.base import EpisodeFilter
+from mnemora_server.timestamps import parse_time
 
 _TAGS = ("episodic memory",)
 

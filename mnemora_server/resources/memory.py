@@ -11,7 +11,6 @@ from mnemora_server.errors import ValidationError
 from mnemora_server.http import operation, parse_model, read_body, read_json, send
 from mnemora_server.resources.context import bind_agent, origin_of, tenant_of
 from mnemora_server.resources.episodes import episode_input
-from mnemora_server.schemas.common import iso_time
 from mnemora_server.schemas.episodes import EpisodeOut, EpisodeWrite
 from mnemora_server.schemas.memory import (
     AgentOverview,
@@ -26,8 +25,7 @@ from mnemora_server.schemas.semantic import MemoryOut, MemoryWrite
 from mnemora_server.schemas.state import StateOut, StateWrite
 from mnemora_server.services.erasure import ErasureService
 from mnemora_server.services.semantic import MemoryInput
-from mnemora_server.services.unified import UnifiedHit, UnifiedMemoryService
-from mnemora_server.stores.base import Episode
+from mnemora_server.services.unified import UnifiedMemoryService
 
 _TAGS = ("memory",)
 
@@ -124,35 +122,6 @@ class MemoryWriteResource:
         send(resp, {"memory_type": kind, **out}, 201)
 
 
-def _hit_out(hit: UnifiedHit) -> UnifiedHitOut:
-    record = hit.record
-    if isinstance(record, Episode):
-        return UnifiedHitOut(
-            memory_type="episodic",
-            id=record.id,
-            agent_id=record.agent_id,
-            content=record.content,
-            similarity_score=None,
-            score=round(hit.score, 6),
-            relevance=hit.relevance,
-            metadata=record.metadata,
-            session_id=record.session_id,
-            timestamp=iso_time(record.timestamp),
-        )
-    return UnifiedHitOut(
-        memory_type="semantic",
-        id=record.id,
-        agent_id=record.agent_id,
-        content=record.content,
-        similarity_score=None if hit.similarity is None else round(hit.similarity, 6),
-        score=round(hit.score, 6),
-        relevance=hit.relevance,
-        metadata=record.metadata,
-        namespace=record.namespace,
-        created_at=iso_time(record.created_at),
-    )
-
-
 class MemorySearchResource:
     """``POST /v1/memory/search``."""
 
@@ -174,7 +143,7 @@ class MemorySearchResource:
         hits = self._unified.search(
             tenant.tenant_id, body.query, agent_id=body.agent_id, top_k=body.top_k
         )
-        results = [_hit_out(hit) for hit in hits]
+        results = [UnifiedHitOut.of(hit) for hit in hits]
         send(resp, UnifiedSearchOut(results=results, count=len(results)))
 
 

@@ -6,12 +6,11 @@ from typing import Any
 
 import falcon
 
-from mnemora_server.errors import UnavailableError
 from mnemora_server.http import operation, send
 from mnemora_server.resources.context import tenant_of
 from mnemora_server.schemas.usage import Health, Usage
+from mnemora_server.services.health import HealthService
 from mnemora_server.services.usage import UsageService
-from mnemora_server.stores.base import Stores
 
 
 class HealthResource:
@@ -19,20 +18,14 @@ class HealthResource:
 
     auth = "public"
 
-    def __init__(self, stores: Stores, version: str) -> None:
-        self._stores = stores
+    def __init__(self, health: HealthService, version: str) -> None:
+        self._health = health
         self._version = version
 
     @operation(summary="Check the server and its stores", response=Health, tags=("system",))
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Report health."""
-        results: dict[str, str] = {}
-        for name, store in self._stores.named():
-            try:
-                store.check_health()
-                results[name] = "ok"
-            except UnavailableError as exc:
-                results[name] = f"unavailable: {exc.message}"
+        results = self._health.check()
         healthy = all(value == "ok" for value in results.values())
         body = Health(status="ok" if healthy else "degraded", version=self._version, stores=results)
         send(resp, body, 200 if healthy else 503)

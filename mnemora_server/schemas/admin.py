@@ -7,9 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from mnemora_server.identifiers import Identifier
-from mnemora_server.schemas.common import RequestModel, iso_time, parse_time
+from mnemora_server.schemas.common import RequestModel
 from mnemora_server.stores.base import ApiKeyRecord, Tenant
 from mnemora_server.tiers import TierLimits
+from mnemora_server.timestamps import iso_time, parse_time
 
 
 class TenantCreate(BaseModel):

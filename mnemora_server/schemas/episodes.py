@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mnemora_server.identifiers import AgentId, Identifier
-from mnemora_server.schemas.common import PageQuery, RequestModel, iso_time, parse_time
+from mnemora_server.schemas.common import PageQuery, RequestModel
 from mnemora_server.stores.base import Episode
+from mnemora_server.timestamps import iso_time, parse_time
 
 EpisodeKind = Literal["conversation", "action", "observation", "tool_call"]
 

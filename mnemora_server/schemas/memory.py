@@ -12,6 +12,9 @@ from mnemora_server.schemas.episodes import EpisodeOut
 from mnemora_server.schemas.procedures import ProcedureOut
 from mnemora_server.schemas.semantic import MemoryOut
 from mnemora_server.schemas.state import StateOut
+from mnemora_server.services.unified import UnifiedHit
+from mnemora_server.stores.base import Episode
+from mnemora_server.timestamps import iso_time
 
 
 class PurgeOut(BaseModel):
@@ -48,6 +51,36 @@ class UnifiedHitOut(BaseModel):
     session_id: str | None = None
     created_at: str | None = None
     timestamp: str | None = None
+
+    @classmethod
+    def of(cls, hit: UnifiedHit) -> UnifiedHitOut:
+        """The wire form of one result."""
+        record = hit.record
+        if isinstance(record, Episode):
+            return cls(
+                memory_type="episodic",
+                id=record.id,
+                agent_id=record.agent_id,
+                content=record.content,
+                similarity_score=None,
+                score=round(hit.score, 6),
+                relevance=hit.relevance,
+                metadata=record.metadata,
+                session_id=record.session_id,
+                timestamp=iso_time(record.timestamp),
+            )
+        return cls(
+            memory_type="semantic",
+            id=record.id,
+            agent_id=record.agent_id,
+            content=record.content,
+            similarity_score=None if hit.similarity is None else round(hit.similarity, 6),
+            score=round(hit.score, 6),
+            relevance=hit.relevance,
+            metadata=record.metadata,
+            namespace=record.namespace,
+            created_at=iso_time(record.created_at),
+        )
 
 
 class UnifiedSearchOut(BaseModel):

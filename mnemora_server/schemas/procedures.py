@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mnemora_server.identifiers import AgentId, Identifier
-from mnemora_server.schemas.common import PageQuery, RequestModel, iso_time
+from mnemora_server.schemas.common import PageQuery, RequestModel
 from mnemora_server.stores.base import Procedure
+from mnemora_server.timestamps import iso_time
 
 
 class ProcedureWrite(RequestModel):

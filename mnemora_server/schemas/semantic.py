@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mnemora_server.identifiers import AgentId, Identifier
-from mnemora_server.schemas.common import PageQuery, RequestModel, iso_time
+from mnemora_server.schemas.common import PageQuery, RequestModel
 from mnemora_server.services.semantic import ScoredMemory
 from mnemora_server.stores.base import SemanticRecord
+from mnemora_server.timestamps import iso_time
 
 Content = Annotated[str, Field(min_length=1, max_length=200_000)]
 Embedding = Annotated[list[float], Field(min_length=1, max_length=4096)]

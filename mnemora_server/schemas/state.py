@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from mnemora_server.identifiers import AgentId, Identifier
-from mnemora_server.schemas.common import PageQuery, RequestModel, iso_time
+from mnemora_server.schemas.common import PageQuery, RequestModel
 from mnemora_server.stores.base import StateRecord
+from mnemora_server.timestamps import iso_time
 
 TtlHours = Annotated[float, Field(gt=0, le=24 * 365 * 10)]
 

@@ -25,9 +25,18 @@ from mnemora_server.failpoints import failpoint
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.retries import RequestOrigin
 from mnemora_server.stores.base import ColdStore, Episode, EpisodeFilter, EpisodeStore, Segment
-from mnemora_server.stores.keys import cold_prefix, segment_key
+from mnemora_server.stores.base.episodes import cold_prefix, segment_key
 
 _log = logging.getLogger(__name__)
+
+__all__ = [
+    "EPISODE_TYPES",
+    "EpisodeFilter",
+    "EpisodeInput",
+    "EpisodePage",
+    "EpisodicMemoryService",
+    "TieringReport",
+]
 
 EPISODE_TYPES = ("conversation", "action", "observation", "tool_call")
 MAX_EPISODE_BYTES = 256 * 1024

@@ -10,6 +10,7 @@ from mnemora_server.llm import ChatModel, OpenAICompatibleChat
 from mnemora_server.services.accounts import AccountService
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.erasure import ErasureService, StoreEraser
+from mnemora_server.services.health import HealthService
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
@@ -35,6 +36,7 @@ class Services:
     unified: UnifiedMemoryService
     transfer: TransferService
     summaries: SummaryService
+    health: HealthService
 
     @classmethod
     def build(
@@ -78,6 +80,7 @@ class Services:
             ),
             transfer=TransferService(stores, episodic, clock),
             summaries=SummaryService(_chat_model(settings), episodic),
+            health=HealthService(stores),
         )
 
 

@@ -14,6 +14,7 @@ from mnemora_server.errors import NotFoundError, PayloadTooLargeError, Validatio
 from mnemora_server.services.chunking import chunk_text
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import (
     SemanticDraft,
     SemanticHit,
@@ -26,7 +27,6 @@ from mnemora_server.tiers import TierLimits
 
 SearchMode = Literal["hybrid", "vector", "keyword"]
 
-DEDUP_THRESHOLD = 0.95
 CHUNK_OVER = 2000
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -111,8 +111,7 @@ class SemanticMemoryService:
             tenant_id,
             drafts,
             self._clock(),
-            dedup_threshold=DEDUP_THRESHOLD,
-            max_vectors=limits.max_vectors,
+            SemanticWriteRules(max_vectors=limits.max_vectors),
         )
 
     def _drafts(

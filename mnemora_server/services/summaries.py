@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from mnemora_server.errors import NotConfiguredError
 from mnemora_server.llm import ChatModel
-from mnemora_server.schemas.common import iso_time
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.stores.base import Episode, EpisodeFilter
+from mnemora_server.timestamps import iso_time
 
 _SYSTEM = (
     "You summarise an AI agent's episodic memory for later recall. Write a short factual "

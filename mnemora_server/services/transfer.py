@@ -18,7 +18,7 @@ from mnemora_server.errors import QuotaExceededError, ValidationError
 from mnemora_server.identifiers import check_identifier
 from mnemora_server.services.episodes import EPISODE_TYPES, EpisodicMemoryService
 from mnemora_server.services.procedures import PROCEDURE_TYPES
-from mnemora_server.services.semantic import DEDUP_THRESHOLD
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import (
     Episode,
     Procedure,
@@ -243,8 +243,7 @@ class TransferService:
                 tenant_id,
                 drafts,
                 self._clock(),
-                dedup_threshold=DEDUP_THRESHOLD,
-                max_vectors=limits.max_vectors,
+                SemanticWriteRules(max_vectors=limits.max_vectors),
             )
             report.stored["semantic"] += len(drafts)
         batch.clear()

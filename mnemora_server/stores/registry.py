@@ -1,35 +1,109 @@
-"""Build the stores named by the configured URLs: the one place that names concrete stores."""
+"""Which backend serves which store, by URL scheme: the one place that names concrete stores.
+
+:data:`BACKENDS` is the whole table. Adding a backend is one row here plus its module, whose
+store class builds itself with ``from_url(url, options)``; the store contract suite
+(``tests/stores``) runs every row. A backend's module is imported only when a URL selects it,
+so boto3 and psycopg are needed only where the configuration uses them.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import importlib
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 from urllib.parse import urlparse
 
-from mnemora_server.settings import Settings
-from mnemora_server.stores.base import (
-    ColdStore,
-    EpisodeStore,
-    ProceduralStore,
-    SemanticStore,
-    StateStore,
-    Stores,
-)
-from mnemora_server.stores.files import FileColdStore, file_root_from_url
-from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
-from mnemora_server.stores.sqlite.database import sqlite_path_from_url
-from mnemora_server.stores.sqlite.episodes import SqliteEpisodeStore
-from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
-from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
-from mnemora_server.stores.sqlite.state import SqliteStateStore
+from mnemora_server.settings import Settings, StoreKind
+from mnemora_server.stores.base import Store, StoreOptions, Stores
 
 
 class UnsupportedStoreURLError(ValueError):
-    """A store URL names a scheme this build cannot serve."""
+    """A store URL names a scheme no backend serves for that store."""
+
+
+class StoreFactory(Protocol):
+    """A store class of the table: it builds itself from its URL."""
+
+    def from_url(self, url: str, options: StoreOptions) -> Store:
+        """A store for ``url`` (no I/O: it connects on first use)."""
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One row of the table.
+
+    Attributes:
+        store: The store it serves.
+        scheme: The URL scheme that selects it.
+        target: ``module:Class`` of the store class.
+    """
+
+    store: StoreKind
+    scheme: str
+    target: str
+
+    def factory(self) -> StoreFactory:
+        """The store class (its module is imported now)."""
+        module, _, name = self.target.partition(":")
+        return cast(StoreFactory, getattr(importlib.import_module(module), name))
+
+
+_SQLITE = "mnemora_server.stores.sqlite"
+_DYNAMODB = "mnemora_server.stores.dynamodb"
+_POSTGRES = "mnemora_server.stores.postgres"
+_OBJECTS = "mnemora_server.stores.objects"
+
+BACKENDS: tuple[Backend, ...] = (
+    Backend("accounts", "sqlite", f"{_SQLITE}.accounts:SqliteAccountStore"),
+    Backend("accounts", "dynamodb", f"{_DYNAMODB}.accounts:DynamoAccountStore"),
+    Backend("state", "sqlite", f"{_SQLITE}.state:SqliteStateStore"),
+    Backend("state", "dynamodb", f"{_DYNAMODB}.state:DynamoStateStore"),
+    Backend("semantic", "sqlite", f"{_SQLITE}.semantic:SqliteSemanticStore"),
+    Backend("semantic", "postgresql", f"{_POSTGRES}.semantic:PostgresSemanticStore"),
+    Backend("episodes", "sqlite", f"{_SQLITE}.episodes:SqliteEpisodeStore"),
+    Backend("episodes", "dynamodb", f"{_DYNAMODB}.episodes:DynamoEpisodeStore"),
+    Backend("procedures", "sqlite", f"{_SQLITE}.procedures:SqliteProceduralStore"),
+    Backend("procedures", "postgresql", f"{_POSTGRES}.procedures:PostgresProceduralStore"),
+    Backend("cold", "file", f"{_OBJECTS}.files:FileColdStore"),
+    Backend("cold", "s3", f"{_OBJECTS}.s3:S3ColdStore"),
+)
+
+_SCHEME_ALIASES = {"postgres": "postgresql"}
+
+
+def schemes(store: StoreKind) -> list[str]:
+    """Every URL scheme a backend serves for ``store``."""
+    return [row.scheme for row in BACKENDS if row.store == store]
+
+
+def backend_for(store: StoreKind, url: str) -> Backend:
+    """The row serving ``store`` at ``url``.
+
+    Raises:
+        UnsupportedStoreURLError: No backend serves that scheme for that store.
+    """
+    scheme = urlparse(url).scheme
+    scheme = _SCHEME_ALIASES.get(scheme, scheme)
+    for row in BACKENDS:
+        if row.store == store and row.scheme == scheme:
+            return row
+    raise UnsupportedStoreURLError(
+        f"{Settings.store_url_variable(store)} scheme {scheme!r} is not supported"
+        f" (supported: {', '.join(schemes(store))})"
+    )
+
+
+def open_store(store: StoreKind, url: str, options: StoreOptions) -> Any:
+    """Create (without connecting) the store that ``url`` names.
+
+    Raises:
+        UnsupportedStoreURLError: No backend serves that scheme for that store.
+    """
+    return backend_for(store, url).factory().from_url(url, options)
 
 
 def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
-    """Create (without connecting) the stores named by ``settings``.
+    """Create (without connecting) every store the settings name.
 
     Args:
         settings: The configuration.
@@ -38,86 +112,23 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
     Raises:
         UnsupportedStoreURLError: If a URL's scheme is not supported for its store.
     """
-    accounts_url = settings.resolved_accounts_url()
-    state_url = settings.resolved_state_url()
-    wait = settings.sqlite_busy_timeout_seconds
-    accounts_store: Any
-    if urlparse(accounts_url).scheme == "dynamodb":
-        from mnemora_server.stores.aws import parse_aws_url
-        from mnemora_server.stores.dynamo_accounts import DynamoAccountStore
+    options = StoreOptions(
+        dimension=dimension,
+        busy_timeout=settings.sqlite_busy_timeout_seconds,
+        postgres_admin_url=settings.postgres_admin_url,
+    )
 
-        accounts_store = DynamoAccountStore(parse_aws_url(accounts_url, "dynamodb"))
-    else:
-        accounts_store = SqliteAccountStore(
-            _sqlite_only(accounts_url, "MNEMORA_ACCOUNTS_URL"), busy_timeout=wait
-        )
+    def build(store: StoreKind) -> Any:
+        return open_store(store, settings.store_url(store), options)
+
+    accounts = build("accounts")  # one store serves accounts, usage and idempotency records
     return Stores(
-        accounts=accounts_store,
-        usage=accounts_store,
-        idempotency=accounts_store,
-        state=_state_store(state_url, wait),
-        semantic=_semantic_store(settings, dimension, wait),
-        episodes=_episode_store(settings.resolved_episodes_url(), wait),
-        procedures=_procedural_store(settings, wait),
-        cold=_cold_store(settings.resolved_cold_url()),
+        accounts=accounts,
+        usage=accounts,
+        idempotency=accounts,
+        state=build("state"),
+        semantic=build("semantic"),
+        episodes=build("episodes"),
+        procedures=build("procedures"),
+        cold=build("cold"),
     )
-
-
-def _sqlite_only(url: str, variable: str) -> Path:
-    scheme = urlparse(url).scheme
-    if scheme != "sqlite":
-        raise UnsupportedStoreURLError(f"{variable} scheme {scheme!r} is not supported yet")
-    return sqlite_path_from_url(url)
-
-
-def _state_store(url: str, wait: float) -> StateStore:
-    scheme = urlparse(url).scheme
-    if scheme == "dynamodb":  # boto3 is only needed (and imported) for AWS stores
-        from mnemora_server.stores.aws import parse_aws_url
-        from mnemora_server.stores.dynamodb import DynamoStateStore
-
-        return DynamoStateStore(parse_aws_url(url, "dynamodb"))
-    return SqliteStateStore(_sqlite_only(url, "MNEMORA_STATE_URL"), busy_timeout=wait)
-
-
-def _semantic_store(settings: Settings, dimension: int, wait: float) -> SemanticStore:
-    url = settings.resolved_vector_url()
-    if urlparse(url).scheme in ("postgresql", "postgres"):
-        from mnemora_server.stores.pg_semantic import PostgresSemanticStore
-
-        return PostgresSemanticStore(
-            url, dimension=dimension, admin_url=settings.postgres_admin_url
-        )
-    return SqliteSemanticStore(
-        _sqlite_only(url, "MNEMORA_VECTOR_URL"), dimension=dimension, busy_timeout=wait
-    )
-
-
-def _procedural_store(settings: Settings, wait: float) -> ProceduralStore:
-    url = settings.resolved_procedures_url()
-    if urlparse(url).scheme in ("postgresql", "postgres"):
-        from mnemora_server.stores.pg_procedures import PostgresProceduralStore
-
-        return PostgresProceduralStore(url, admin_url=settings.postgres_admin_url)
-    return SqliteProceduralStore(_sqlite_only(url, "MNEMORA_PROCEDURES_URL"), busy_timeout=wait)
-
-
-def _episode_store(url: str, wait: float) -> EpisodeStore:
-    if urlparse(url).scheme == "dynamodb":
-        from mnemora_server.stores.aws import parse_aws_url
-        from mnemora_server.stores.dynamo_episodes import DynamoEpisodeStore
-
-        return DynamoEpisodeStore(parse_aws_url(url, "dynamodb"))
-    return SqliteEpisodeStore(_sqlite_only(url, "MNEMORA_EPISODES_URL"), busy_timeout=wait)
-
-
-def _cold_store(url: str) -> ColdStore:
-    scheme = urlparse(url).scheme
-    if scheme == "s3":
-        from mnemora_server.stores.aws import parse_aws_url
-        from mnemora_server.stores.s3 import S3ColdStore
-
-        return S3ColdStore(parse_aws_url(url, "s3"))
-    if scheme != "file":
-        raise UnsupportedStoreURLError(f"MNEMORA_COLD_URL scheme {scheme!r} is not supported")
-    return FileColdStore(file_root_from_url(url))

@@ -58,7 +58,7 @@ def test_cold_keys_cannot_escape_their_prefix() -> None:
     import pytest
 
     from mnemora_server.errors import ValidationError
-    from mnemora_server.stores.keys import cold_prefix, segment_key
+    from mnemora_server.stores.base.episodes import cold_prefix, segment_key
 
     assert cold_prefix("acme", "bot") == "acme/bot/"
     for tenant, agent in (("acme/..", "bot"), ("acme", "../globex"), ("..", "x"), ("a", "")):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import SemanticDraft
-from mnemora_server.stores.pg_procedures import PostgresProceduralStore
-from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+from mnemora_server.stores.postgres.procedures import PostgresProceduralStore
+from mnemora_server.stores.postgres.semantic import PostgresSemanticStore
 from tests.conftest import Postgres
 
 #: Every table the stores create holds tenant data; the tests below also discover them, so a
@@ -64,8 +65,7 @@ def database(postgres: Postgres) -> Postgres:
                 )
             ],
             0.0,
-            dedup_threshold=0.95,
-            max_vectors=None,
+            SemanticWriteRules(max_vectors=None),
         )
     semantic.close()
     return db

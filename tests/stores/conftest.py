@@ -1,120 +1,99 @@
-"""Store fixtures: each contract test runs once per backend that implements the protocol."""
+"""Store fixtures: each contract test runs once per backend of the registry's table.
+
+A fixture is parametrised by every URL scheme that :data:`~mnemora_server.stores.registry.BACKENDS`
+lists for its store, so a new backend row is picked up by the contract suite at once; it only
+needs a way to make a fresh test URL of its scheme here (a missing one fails loudly).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mnemora_server.stores.aws import parse_aws_url
-from mnemora_server.stores.base import (
-    ColdStore,
-    EpisodeStore,
-    ProceduralStore,
-    SemanticStore,
-    StateStore,
-)
-from mnemora_server.stores.dynamo_accounts import DynamoAccountStore
-from mnemora_server.stores.dynamo_episodes import DynamoEpisodeStore
-from mnemora_server.stores.dynamodb import DynamoStateStore
-from mnemora_server.stores.files import FileColdStore
-from mnemora_server.stores.pg_procedures import PostgresProceduralStore
-from mnemora_server.stores.pg_semantic import PostgresSemanticStore
-from mnemora_server.stores.s3 import S3ColdStore
-from mnemora_server.stores.sqlite.accounts import SqliteAccountStore
-from mnemora_server.stores.sqlite.episodes import SqliteEpisodeStore
-from mnemora_server.stores.sqlite.procedures import SqliteProceduralStore
-from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
-from mnemora_server.stores.sqlite.state import SqliteStateStore
+from mnemora_server.settings import StoreKind
+from mnemora_server.stores.base import StoreOptions
+from mnemora_server.stores.registry import open_store, schemes
+
+#: The vector dimension of the semantic contract tests.
+DIMENSION = 8
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def state_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
-    store: StateStore
-    if request.param == "sqlite":
-        store = SqliteStateStore(tmp_path / "state.db")
-    else:
-        url = request.getfixturevalue("moto_url")
-        table = f"state-{uuid.uuid4().hex[:8]}"
-        store = DynamoStateStore(
-            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
-        )
-    store.setup()
-    yield store
-    store.close()
+Location = tuple[str, StoreOptions]
+"""A store URL and the options to open it with."""
 
 
-@pytest.fixture(params=["files", "s3"])
-def cold_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ColdStore]:
-    store: ColdStore
-    if request.param == "files":
-        store = FileColdStore(tmp_path / "cold")
-    else:
-        url = request.getfixturevalue("moto_url")
-        bucket = f"cold-{uuid.uuid4().hex[:8]}"
-        store = S3ColdStore(parse_aws_url(f"s3://{bucket}/mnemora?endpoint_url={url}", "s3"))
-    store.setup()
-    yield store
-    store.close()
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Location:
+    return f"sqlite:///{tmp_path / store}.db", StoreOptions(dimension=DIMENSION)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def procedural_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProceduralStore]:
-    store: ProceduralStore
-    if request.param == "sqlite":
-        store = SqliteProceduralStore(tmp_path / "procedures.db")
-    else:
-        database = request.getfixturevalue("postgres").fresh_database()
-        store = PostgresProceduralStore(database.app_url, admin_url=database.admin_url)
-    store.setup()
-    yield store
-    store.close()
+def _dynamodb(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Location:
+    url = request.getfixturevalue("moto_url")
+    return f"dynamodb://{store}-{uuid.uuid4().hex[:8]}?endpoint_url={url}", StoreOptions()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def semantic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SemanticStore]:
-    store: SemanticStore
-    if request.param == "sqlite":
-        store = SqliteSemanticStore(tmp_path / "semantic.db", dimension=8)
-    else:
-        database = request.getfixturevalue("postgres").fresh_database()
-        store = PostgresSemanticStore(database.app_url, dimension=8, admin_url=database.admin_url)
-    store.setup()
-    yield store
-    store.close()
+def _postgresql(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Location:
+    database = request.getfixturevalue("postgres").fresh_database()
+    options = StoreOptions(dimension=DIMENSION, postgres_admin_url=database.admin_url)
+    return database.app_url, options
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
+def _file(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Location:
+    return f"file://{tmp_path / store}", StoreOptions()
+
+
+def _s3(request: pytest.FixtureRequest, tmp_path: Path, store: str) -> Location:
+    url = request.getfixturevalue("moto_url")
+    return f"s3://{store}-{uuid.uuid4().hex[:8]}/mnemora?endpoint_url={url}", StoreOptions()
+
+
+#: A fresh, empty location of each scheme for one test.
+TEST_URLS: dict[str, Callable[[pytest.FixtureRequest, Path, str], Location]] = {
+    "sqlite": _sqlite,
+    "dynamodb": _dynamodb,
+    "postgresql": _postgresql,
+    "file": _file,
+    "s3": _s3,
+}
+
+
+def _open(request: pytest.FixtureRequest, tmp_path: Path, store: StoreKind) -> Iterator[Any]:
+    url, options = TEST_URLS[request.param](request, tmp_path, store)
+    built = open_store(store, url, options)
+    built.setup()
+    yield built
+    built.close()
+
+
+@pytest.fixture(params=schemes("state"))
+def state_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "state")
+
+
+@pytest.fixture(params=schemes("cold"))
+def cold_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "cold")
+
+
+@pytest.fixture(params=schemes("procedures"))
+def procedural_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "procedures")
+
+
+@pytest.fixture(params=schemes("semantic"))
+def semantic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "semantic")
+
+
+@pytest.fixture(params=schemes("accounts"))
 def account_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """One object implementing AccountStore, UsageStore and IdempotencyStore."""
-    store: Any
-    if request.param == "sqlite":
-        store = SqliteAccountStore(tmp_path / "accounts.db")
-    else:
-        url = request.getfixturevalue("moto_url")
-        table = f"accounts-{uuid.uuid4().hex[:8]}"
-        store = DynamoAccountStore(
-            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
-        )
-    store.setup()
-    yield store
-    store.close()
+    yield from _open(request, tmp_path, "accounts")
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def episode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EpisodeStore]:
-    store: EpisodeStore
-    if request.param == "sqlite":
-        store = SqliteEpisodeStore(tmp_path / "episodes.db")
-    else:
-        url = request.getfixturevalue("moto_url")
-        table = f"episodes-{uuid.uuid4().hex[:8]}"
-        store = DynamoEpisodeStore(
-            parse_aws_url(f"dynamodb://{table}?endpoint_url={url}", "dynamodb")
-        )
-    store.setup()
-    yield store
-    store.close()
+@pytest.fixture(params=schemes("episodes"))
+def episode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "episodes")

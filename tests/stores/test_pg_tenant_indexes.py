@@ -12,9 +12,10 @@ import psycopg
 import pytest
 
 from mnemora_server.cli import main
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import SemanticDraft
-from mnemora_server.stores.pg_semantic import PostgresSemanticStore
-from mnemora_server.stores.pg_tenant_indexes import TenantIndexes, index_name
+from mnemora_server.stores.postgres.semantic import PostgresSemanticStore
+from mnemora_server.stores.postgres.tenant_indexes import TenantIndexes, index_name
 from tests.conftest import Postgres
 
 DIMENSION = 8
@@ -41,8 +42,7 @@ def store(database: Postgres) -> Iterator[PostgresSemanticStore]:
                 for i in range(count)
             ],
             0.0,
-            dedup_threshold=0.95,
-            max_vectors=None,
+            SemanticWriteRules(max_vectors=None),
         )
     yield semantic
     semantic.close()

@@ -9,6 +9,7 @@ import pytest
 
 from mnemora_server.errors import QuotaExceededError
 from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import SemanticDraft, SemanticStore
 
 NOW = 1_800_000_000.0
@@ -35,7 +36,7 @@ def draft(content: str, vector: Any, **extra: Any) -> SemanticDraft:
 def write(
     store: SemanticStore, tenant: str, *drafts: SemanticDraft, max_vectors: int | None = None
 ) -> list[Any]:
-    return store.write(tenant, list(drafts), NOW, dedup_threshold=0.95, max_vectors=max_vectors)
+    return store.write(tenant, list(drafts), NOW, SemanticWriteRules(max_vectors=max_vectors))
 
 
 def test_write_get_and_exact_metadata(semantic_store: SemanticStore) -> None:
@@ -172,7 +173,7 @@ def test_a_store_refuses_an_embedder_of_another_dimension(
     backend: str, request: pytest.FixtureRequest, tmp_path: Any
 ) -> None:
     from mnemora_server.errors import UnavailableError
-    from mnemora_server.stores.pg_semantic import PostgresSemanticStore
+    from mnemora_server.stores.postgres.semantic import PostgresSemanticStore
     from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 
     def store(dimension: int) -> Any:

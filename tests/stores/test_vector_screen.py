@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import SemanticDraft
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.vector_index import SCREEN_CANDIDATES, quantise
@@ -50,7 +51,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]
         for i in range(ROWS)
     ]
     for start in range(0, ROWS, 2000):
-        store.write("t1", drafts[start : start + 2000], NOW, dedup_threshold=0.95, max_vectors=None)
+        store.write("t1", drafts[start : start + 2000], NOW, SemanticWriteRules(max_vectors=None))
     yield store, vectors
     store.close()
 
@@ -126,7 +127,7 @@ def test_deletes_and_changed_vectors_are_seen(tmp_path: Path) -> None:
         SemanticDraft("a", "default", f"row {i}", {}, vectors[i], id=f"r{i}", dedup=False)
         for i in range(1_000)
     ]
-    store.write("t1", drafts, NOW, dedup_threshold=0.95, max_vectors=None)
+    store.write("t1", drafts, NOW, SemanticWriteRules(max_vectors=None))
     query = vectors[10]
     assert search(store, query, agent_id="a", limit=1)[0].record.id == "r10"
     store.soft_delete("t1", "r10", NOW + 1)
@@ -139,8 +140,7 @@ def test_deletes_and_changed_vectors_are_seen(tmp_path: Path) -> None:
         "t2",
         [SemanticDraft("a", "default", "theirs", {}, query, id="x", dedup=False)],
         NOW,
-        dedup_threshold=0.95,
-        max_vectors=None,
+        SemanticWriteRules(max_vectors=None),
     )
     assert [
         h.record.id

@@ -19,7 +19,7 @@ from mnemora_server.stores.base.accounts import (
     UsageStore,
 )
 from mnemora_server.stores.base.bundle import Stores
-from mnemora_server.stores.base.common import Store
+from mnemora_server.stores.base.common import BackedStore, Backing, Store, StoreOptions
 from mnemora_server.stores.base.episodes import (
     ColdStore,
     Episode,
@@ -35,14 +35,21 @@ from mnemora_server.stores.base.semantic import (
     SemanticDraft,
     SemanticHit,
     SemanticRecord,
+    SemanticRow,
     SemanticStore,
+    SemanticTransaction,
     SemanticWrite,
+    SemanticWriteRules,
+    chunk_id,
+    content_hash,
 )
 from mnemora_server.stores.base.state import StateRecord, StateStats, StateStore, TtlChange
 
 __all__ = [
     "AccountStore",
     "ApiKeyRecord",
+    "BackedStore",
+    "Backing",
     "CallDecision",
     "ColdStore",
     "Episode",
@@ -60,15 +67,21 @@ __all__ = [
     "SemanticDraft",
     "SemanticHit",
     "SemanticRecord",
+    "SemanticRow",
     "SemanticStore",
+    "SemanticTransaction",
     "SemanticWrite",
+    "SemanticWriteRules",
     "StateRecord",
     "StateStats",
     "StateStore",
     "Store",
+    "StoreOptions",
     "Stores",
     "Tenant",
     "TtlChange",
     "UsageCounters",
     "UsageStore",
+    "chunk_id",
+    "content_hash",
 ]

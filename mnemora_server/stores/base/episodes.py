@@ -7,9 +7,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from mnemora_server.identifiers import check_identifier
 from mnemora_server.stores.base.common import Store
 
 EpisodeType = Literal["conversation", "action", "observation", "tool_call"]
+
+
+# Object keys of the cold tier are built here and nowhere else. Identifiers cannot contain
+# ``/``, so the prefix ``tenant/agent/`` names exactly one agent of exactly one tenant.
+
+
+def cold_prefix(tenant_id: str, agent_id: str | None = None) -> str:
+    """The prefix holding every cold object of a tenant, or of one of its agents."""
+    check_identifier(tenant_id, "tenant_id")
+    if agent_id is None:
+        return f"{tenant_id}/"
+    check_identifier(agent_id, "agent_id")
+    return f"{tenant_id}/{agent_id}/"
+
+
+def segment_key(tenant_id: str, agent_id: str, day: str, segment_id: str) -> str:
+    """The key of one episode segment: ``tenant/agent/YYYY-MM-DD/segment.ndjson.gz``."""
+    check_identifier(segment_id, "segment_id")
+    return f"{cold_prefix(tenant_id, agent_id)}{day}/{segment_id}.ndjson.gz"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Semantic memory: records and the store protocol."""
+"""Semantic memory: records, the store protocol, and the primitives a write rule uses."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -68,6 +69,52 @@ class SemanticDraft:
     dedup: bool = True
     created_at: float | None = None
 
+    def rows(self, record_id: str) -> list[SemanticRow]:
+        """The rows that store this draft as ``record_id``: the record (with the full text;
+        without a vector when it is chunked) and then each chunk with its vector."""
+        count = len(self.chunks) or None
+        rows = [
+            SemanticRow(
+                record_id, self.content, None if self.chunks else self.embedding, None, None, count
+            )
+        ]
+        rows += [
+            SemanticRow(chunk_id(record_id, index), text, vector, record_id, index, count)
+            for index, (text, vector) in enumerate(self.chunks)
+        ]
+        return rows
+
+
+@dataclass(frozen=True)
+class SemanticRow:
+    """One stored row: a record, or one chunk of a chunked record.
+
+    Attributes:
+        id: The row's id (a chunk's is derived from its record's, see :func:`chunk_id`).
+        content: The text of the row.
+        embedding: The vector, or ``None`` for a chunked record (its chunks carry vectors).
+        parent_id: For a chunk, its record.
+        chunk_index: For a chunk, its position.
+        chunk_count: For a chunked record and its chunks, how many chunks there are.
+    """
+
+    id: str
+    content: str
+    embedding: Any
+    parent_id: str | None
+    chunk_index: int | None
+    chunk_count: int | None
+
+
+def chunk_id(record_id: str, index: int) -> str:
+    """The id of chunk ``index`` of a record."""
+    return f"{record_id}:chunk:{index}"
+
+
+def content_hash(content: str) -> str:
+    """The hash under which identical content is recognised (stored beside every row)."""
+    return hashlib.sha256(content.encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class SemanticWrite:
@@ -116,6 +163,48 @@ class MemoryTotals:
     agents: int = 0
 
 
+class SemanticTransaction(Protocol):
+    """What a semantic store offers a write rule inside its write transaction (or lock).
+
+    Everything a rule reads through it is current for the rule's whole run: no other writer
+    of the same agent and namespace can change it in between, in any process.
+
+    Attributes:
+        now: The time of the write.
+    """
+
+    now: float
+
+    def find(self, record_id: str) -> SemanticRecord | None:
+        """The record (not a chunk) with this id, soft-deleted or not, or ``None``."""
+
+    def with_content(self, agent_id: str, namespace: str, digest: str) -> str | None:
+        """The id of a live record (not a chunk) of the agent and namespace whose content has
+        this :func:`content_hash`, or ``None``."""
+
+    def nearest(self, agent_id: str, namespace: str, vector: Any) -> tuple[str, float] | None:
+        """The record holding the live vector nearest to ``vector`` in the agent and
+        namespace (a chunk's record for a chunk) and its cosine similarity, exactly (no
+        approximate index: a missed duplicate would be a second record), or ``None``."""
+
+    def put(
+        self, record_id: str, draft: SemanticDraft, metadata: dict[str, Any], created_at: float
+    ) -> SemanticRecord:
+        """Store ``draft`` as ``record_id`` with this metadata, replacing that record (and
+        its chunks) if it exists; return the stored record."""
+
+    def vector_count(self) -> int:
+        """The tenant's live vectors, this transaction's writes included."""
+
+
+class SemanticWriteRules(Protocol):
+    """The domain rules of a semantic write (upsert by id, near-duplicates, the vector
+    quota), applied by the store inside its write transaction."""
+
+    def apply(self, tx: SemanticTransaction, drafts: list[SemanticDraft]) -> list[SemanticWrite]:
+        """Write every draft through ``tx``, or raise (the store then rolls back)."""
+
+
 class SemanticStore(Store, Protocol):
     """Texts with vectors and metadata, searched by meaning and by keywords."""
 
@@ -126,14 +215,14 @@ class SemanticStore(Store, Protocol):
         tenant_id: str,
         drafts: list[SemanticDraft],
         now: float,
-        *,
-        dedup_threshold: float,
-        max_vectors: int | None,
+        rules: SemanticWriteRules,
     ) -> list[SemanticWrite]:
-        """Write drafts atomically (all or none), merging near-duplicates race-free.
+        """Write drafts atomically (all or none): ``rules`` decides each write inside one
+        transaction (or lock) that serialises writers of the same agent and namespace in
+        every process, so concurrent identical writes keep one record.
 
         Raises:
-            QuotaExceededError: The tenant would hold more than ``max_vectors`` vectors.
+            QuotaExceededError: The rules refused the write (nothing was written).
         """
 
     def get(self, tenant_id: str, record_id: str) -> SemanticRecord | None:

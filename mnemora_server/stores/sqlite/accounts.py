@@ -10,12 +10,14 @@ from pathlib import Path
 from mnemora_server.errors import AlreadyExistsError
 from mnemora_server.stores.base import (
     ApiKeyRecord,
+    BackedStore,
     CallDecision,
     IdempotencyRecord,
+    StoreOptions,
     Tenant,
     UsageCounters,
 )
-from mnemora_server.stores.sqlite.database import SqliteDatabase
+from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 
 MIGRATIONS = (
     """
@@ -70,7 +72,7 @@ def _day(now: float) -> datetime:
     return datetime.fromtimestamp(now, UTC)
 
 
-class SqliteAccountStore:
+class SqliteAccountStore(BackedStore):
     """Accounts, usage and idempotency on one SQLite file (commits survive process crashes).
 
     It implements :class:`AccountStore`, :class:`UsageStore` and :class:`IdempotencyStore`:
@@ -82,20 +84,12 @@ class SqliteAccountStore:
         # NORMAL: every call writes a counter; WAL + NORMAL survives process crashes without
         # an fsync per request.
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="NORMAL", busy_timeout=busy_timeout)
+        super().__init__(self.db)
 
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def setup(self) -> None:
-        """Create or migrate the schema."""
-        self.db.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` if the database is unusable."""
-        self.db.check_health()
-
-    def close(self) -> None:
-        """Close this process's connections."""
-        self.db.close()
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> SqliteAccountStore:
+        """The store of a ``sqlite:///path`` URL."""
+        return cls(sqlite_path_from_url(url), busy_timeout=options.busy_timeout)
 
     # -- tenants -----------------------------------------------------------------------------
 

@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from mnemora_server.errors import ConflictError
-from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
-from mnemora_server.stores.sqlite.database import SqliteDatabase
+from mnemora_server.stores.base import (
+    BackedStore,
+    Episode,
+    EpisodeFilter,
+    EpisodeTotals,
+    Segment,
+    StoreOptions,
+)
+from mnemora_server.stores.base.keywords import searchable_text
+from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms, match_query
 
 MIGRATIONS = (
@@ -87,11 +95,6 @@ MIGRATIONS = (
 _COLUMNS = "id, agent_id, session_id, type, content, metadata, ts, ingested_at"
 
 
-def searchable_text(content: Any) -> str:
-    """The text of an episode that keyword search sees."""
-    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-
-
 def _episode(row: Sequence[Any]) -> Episode:
     return Episode(
         id=row[0],
@@ -118,23 +121,17 @@ def _segment(row: Sequence[Any]) -> Segment:
     )
 
 
-class SqliteEpisodeStore:
+class SqliteEpisodeStore(BackedStore):
     """:class:`~mnemora_server.stores.base.EpisodeStore` on SQLite."""
 
     def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
+        super().__init__(self.db)
 
-    def setup(self) -> None:
-        """Create or migrate the schema."""
-        self.db.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` if the database is unusable."""
-        self.db.check_health()
-
-    def close(self) -> None:
-        """Close this process's connections."""
-        self.db.close()
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> SqliteEpisodeStore:
+        """The store of a ``sqlite:///path`` URL."""
+        return cls(sqlite_path_from_url(url), busy_timeout=options.busy_timeout)
 
     def append(self, tenant_id: str, episodes: list[Episode], *, restore: bool = False) -> int:
         """Store episodes atomically. An id already present is skipped: with ``restore`` it

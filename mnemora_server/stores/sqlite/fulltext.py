@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from mnemora_server.stores.text import query_terms
+from mnemora_server.stores.base.keywords import query_terms
 
 
 def match_query(text: str) -> str | None:

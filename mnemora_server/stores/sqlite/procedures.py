@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from mnemora_server.stores.base import Procedure
-from mnemora_server.stores.sqlite.database import SqliteDatabase
+from mnemora_server.stores.base import BackedStore, Procedure, StoreOptions
+from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 
 MIGRATIONS = (
     """
@@ -51,23 +51,17 @@ def _procedure(row: Sequence[Any]) -> Procedure:
     )
 
 
-class SqliteProceduralStore:
+class SqliteProceduralStore(BackedStore):
     """:class:`~mnemora_server.stores.base.ProceduralStore` on SQLite."""
 
     def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
+        super().__init__(self.db)
 
-    def setup(self) -> None:
-        """Create or migrate the schema."""
-        self.db.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` if the database is unusable."""
-        self.db.check_health()
-
-    def close(self) -> None:
-        """Close this process's connections."""
-        self.db.close()
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> SqliteProceduralStore:
+        """The store of a ``sqlite:///path`` URL."""
+        return cls(sqlite_path_from_url(url), busy_timeout=options.busy_timeout)
 
     def add_version(
         self,

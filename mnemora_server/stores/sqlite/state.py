@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mnemora_server.errors import NotFoundError, VersionConflictError
-from mnemora_server.stores.base import StateRecord, StateStats, TtlChange
-from mnemora_server.stores.sqlite.database import SqliteDatabase
+from mnemora_server.stores.base import BackedStore, StateRecord, StateStats, StoreOptions, TtlChange
+from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 
 MIGRATIONS = (
     """
@@ -35,23 +35,17 @@ MIGRATIONS = (
 )
 
 
-class SqliteStateStore:
+class SqliteStateStore(BackedStore):
     """:class:`~mnemora_server.stores.base.StateStore` on a SQLite file (``synchronous=FULL``)."""
 
     def __init__(self, path: Path, *, busy_timeout: float = 10.0) -> None:
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
+        super().__init__(self.db)
 
-    def setup(self) -> None:
-        """Create or migrate the schema."""
-        self.db.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` if the database is unusable."""
-        self.db.check_health()
-
-    def close(self) -> None:
-        """Close this process's connections."""
-        self.db.close()
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> SqliteStateStore:
+        """The store of a ``sqlite:///path`` URL."""
+        return cls(sqlite_path_from_url(url), busy_timeout=options.busy_timeout)
 
     def put(
         self,

@@ -23,11 +23,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mnemora_server.aws import AwsLocation, is_error, parse_aws_url
 from mnemora_server.errors import ConflictError, UnavailableError
-from mnemora_server.stores.aws import AwsLocation, is_error
-from mnemora_server.stores.base import Episode, EpisodeFilter, EpisodeTotals, Segment
-from mnemora_server.stores.dynamo_table import DynamoTable
-from mnemora_server.stores.keys import (
+from mnemora_server.stores.base import (
+    BackedStore,
+    Episode,
+    EpisodeFilter,
+    EpisodeTotals,
+    Segment,
+    StoreOptions,
+)
+from mnemora_server.stores.base.keywords import query_terms, searchable_text
+from mnemora_server.stores.dynamodb.keys import (
     dynamo_agent_pk,
     dynamo_manifest_pk,
     dynamo_session_key,
@@ -35,8 +42,7 @@ from mnemora_server.stores.keys import (
     dynamo_term_pk,
     dynamo_termset_pk,
 )
-from mnemora_server.stores.sqlite.episodes import searchable_text
-from mnemora_server.stores.text import query_terms
+from mnemora_server.stores.dynamodb.table import DynamoTable
 
 _EPISODE = "EPISODE#"
 _REGISTRY = "EPISODES#"
@@ -91,22 +97,17 @@ def _segment(item: dict[str, Any]) -> Segment:
     )
 
 
-class DynamoEpisodeStore:
+class DynamoEpisodeStore(BackedStore):
     """:class:`~mnemora_server.stores.base.EpisodeStore` on one DynamoDB table."""
 
     def __init__(self, location: AwsLocation) -> None:
         self.table = DynamoTable(location)
+        super().__init__(self.table)
 
-    def setup(self) -> None:
-        """Create the table (with the session index) if missing."""
-        self.table.setup(session_index=True)
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless the table answers."""
-        self.table.check_health()
-
-    def close(self) -> None:
-        """Nothing to release."""
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> DynamoEpisodeStore:
+        """The store of a ``dynamodb://table?region=..&endpoint_url=..`` URL."""
+        return cls(parse_aws_url(url, "dynamodb"))
 
     # -- writes ------------------------------------------------------------------------------
 

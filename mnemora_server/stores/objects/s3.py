@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mnemora_server.aws import AwsLocation, LazyClient, is_error, parse_aws_url
 from mnemora_server.errors import UnavailableError
-from mnemora_server.stores.aws import AwsLocation, LazyClient, is_error
+from mnemora_server.stores.base import StoreOptions
 
 
 class S3ColdStore:
@@ -20,6 +21,11 @@ class S3ColdStore:
         self._bucket = location.name
         self._prefix = location.prefix
         self._s3 = LazyClient("s3", location)
+
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> S3ColdStore:
+        """The store of an ``s3://bucket/prefix?region=..&endpoint_url=..`` URL."""
+        return cls(parse_aws_url(url, "s3"))
 
     def setup(self) -> None:
         """Create the bucket if it is missing and turn versioning on."""

@@ -4,9 +4,45 @@ kept by a trigger."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from mnemora_server.stores.postgres import tenant_policy_sql
+import numpy as np
+
+from mnemora_server.stores.base import SemanticRecord
+from mnemora_server.stores.postgres.database import tenant_policy_sql
+
+COLUMNS = (
+    "id, agent_id, namespace, content, metadata, created_at, updated_at, parent_id,"
+    " chunk_index, chunk_count, deleted_at"
+)
+"""The columns :func:`record_from_row` reads, in its order."""
+
+
+def record_from_row(row: Sequence[Any], embedding: Any = None) -> SemanticRecord:
+    """The record of a row selected with :data:`COLUMNS` (and its vector, when given)."""
+    return SemanticRecord(
+        id=row[0],
+        agent_id=row[1],
+        namespace=row[2],
+        content=row[3],
+        metadata=json.loads(row[4]),
+        created_at=row[5],
+        updated_at=row[6],
+        parent_id=row[7],
+        chunk_index=row[8],
+        chunk_count=row[9],
+        deleted_at=row[10],
+        embedding=None if embedding is None else [float(x) for x in embedding],
+    )
+
+
+def vector_literal(values: Any) -> str | None:
+    """A vector as pgvector's text form (``[0.1,0.2,...]``), for a ``%s::vector`` parameter."""
+    if values is None:
+        return None
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(values, dtype=np.float32)) + "]"
 
 
 def migrations(dimension: int) -> list[list[Any]]:

@@ -1,7 +1,7 @@
 """Working memory on DynamoDB (``dynamodb://table?region=..&endpoint_url=..``).
 
 Single-table design. Every item of an agent lives under the partition key ``tenant#agent``
-(built by :func:`~mnemora_server.stores.keys.dynamo_agent_pk`): sessions under sort keys
+(built by :func:`~mnemora_server.stores.dynamodb.keys.dynamo_agent_pk`): sessions under sort keys
 ``SESSION#<id>``. A tenant's registry of agents lives under ``tenant#/`` (``AGENT#<id>``), so
 tenant-wide operations never need a Scan. Versions are enforced with conditional writes;
 expired state is filtered on read (DynamoDB's own TTL deletion runs later, on ``ttl``).
@@ -16,11 +16,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mnemora_server.aws import AwsLocation, parse_aws_url
 from mnemora_server.errors import NotFoundError, UnavailableError, VersionConflictError
-from mnemora_server.stores.aws import AwsLocation
-from mnemora_server.stores.base import StateRecord, StateStats, TtlChange
-from mnemora_server.stores.dynamo_table import DynamoTable
-from mnemora_server.stores.keys import dynamo_agent_pk, dynamo_tenant_pk
+from mnemora_server.stores.base import BackedStore, StateRecord, StateStats, StoreOptions, TtlChange
+from mnemora_server.stores.dynamodb.keys import dynamo_agent_pk, dynamo_tenant_pk
+from mnemora_server.stores.dynamodb.table import DynamoTable
 
 _SESSION = "SESSION#"
 _AGENT = "AGENT#"
@@ -32,7 +32,7 @@ def _n(value: float | int) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
-class DynamoStateStore:
+class DynamoStateStore(BackedStore):
     """:class:`~mnemora_server.stores.base.StateStore` on one DynamoDB table.
 
     Args:
@@ -41,17 +41,12 @@ class DynamoStateStore:
 
     def __init__(self, location: AwsLocation) -> None:
         self.table = DynamoTable(location)
+        super().__init__(self.table)
 
-    def setup(self) -> None:
-        """Create the table (on-demand) if missing and turn TTL on."""
-        self.table.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless the table answers."""
-        self.table.check_health()
-
-    def close(self) -> None:
-        """Nothing to release."""
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> DynamoStateStore:
+        """The store of a ``dynamodb://table?region=..&endpoint_url=..`` URL."""
+        return cls(parse_aws_url(url, "dynamodb"))
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from mnemora_server.stores.base import Procedure
-from mnemora_server.stores.postgres import PostgresDatabase, tenant_policy_sql
+from mnemora_server.stores.base import BackedStore, Procedure, StoreOptions
+from mnemora_server.stores.postgres.database import PostgresDatabase, tenant_policy_sql
 
 _COLUMNS = "agent_id, name, version, type, definition, description, active, created_at"
 
@@ -42,7 +42,7 @@ def _procedure(row: Sequence[Any]) -> Procedure:
     )
 
 
-class PostgresProceduralStore:
+class PostgresProceduralStore(BackedStore):
     """:class:`~mnemora_server.stores.base.ProceduralStore` on PostgreSQL.
 
     Args:
@@ -52,18 +52,12 @@ class PostgresProceduralStore:
 
     def __init__(self, url: str, *, admin_url: str | None = None) -> None:
         self.db = PostgresDatabase(url, "procedures", _migrations(), admin_url=admin_url)
+        super().__init__(self.db)
 
-    def setup(self) -> None:
-        """Create the role, tables and policies (versioned)."""
-        self.db.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless PostgreSQL answers."""
-        self.db.check_health()
-
-    def close(self) -> None:
-        """Close the pool."""
-        self.db.close()
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> PostgresProceduralStore:
+        """The store of a ``postgresql://`` URL (the application role's)."""
+        return cls(url, admin_url=options.postgres_admin_url)
 
     def add_version(
         self,

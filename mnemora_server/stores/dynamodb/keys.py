@@ -1,27 +1,13 @@
-"""Object keys of the cold tier: built here and nowhere else.
+"""DynamoDB partition keys: built here and nowhere else.
 
-Identifiers cannot contain ``/`` (see :mod:`mnemora_server.identifiers`), so the prefix
-``tenant/agent/`` names exactly one agent of exactly one tenant.
+Identifiers cannot contain ``#`` or ``/`` (see :mod:`mnemora_server.identifiers`), so
+``tenant#agent`` names exactly one agent of exactly one tenant, and keys that start with ``/``
+(accounts, term indexes, manifests) never meet an agent's partition.
 """
 
 from __future__ import annotations
 
 from mnemora_server.identifiers import check_identifier
-
-
-def cold_prefix(tenant_id: str, agent_id: str | None = None) -> str:
-    """The prefix holding every cold object of a tenant, or of one of its agents."""
-    check_identifier(tenant_id, "tenant_id")
-    if agent_id is None:
-        return f"{tenant_id}/"
-    check_identifier(agent_id, "agent_id")
-    return f"{tenant_id}/{agent_id}/"
-
-
-def segment_key(tenant_id: str, agent_id: str, day: str, segment_id: str) -> str:
-    """The key of one episode segment: ``tenant/agent/YYYY-MM-DD/segment.ndjson.gz``."""
-    check_identifier(segment_id, "segment_id")
-    return f"{cold_prefix(tenant_id, agent_id)}{day}/{segment_id}.ndjson.gz"
 
 
 def dynamo_agent_pk(tenant_id: str, agent_id: str) -> str:

@@ -21,16 +21,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mnemora_server.aws import AwsLocation, parse_aws_url
 from mnemora_server.errors import AlreadyExistsError
-from mnemora_server.stores.aws import AwsLocation
 from mnemora_server.stores.base import (
     ApiKeyRecord,
+    BackedStore,
     CallDecision,
     IdempotencyRecord,
+    StoreOptions,
     Tenant,
     UsageCounters,
 )
-from mnemora_server.stores.dynamo_table import DynamoTable
+from mnemora_server.stores.dynamodb.table import DynamoTable
 
 _BURST_TTL = 120
 
@@ -70,22 +72,17 @@ def _key(item: dict[str, Any]) -> ApiKeyRecord:
     )
 
 
-class DynamoAccountStore:
+class DynamoAccountStore(BackedStore):
     """Account, usage and idempotency stores on one DynamoDB table."""
 
     def __init__(self, location: AwsLocation) -> None:
         self.table = DynamoTable(location)
+        super().__init__(self.table)
 
-    def setup(self) -> None:
-        """Create the table if missing."""
-        self.table.setup()
-
-    def check_health(self) -> None:
-        """Raise ``UnavailableError`` unless the table answers."""
-        self.table.check_health()
-
-    def close(self) -> None:
-        """Nothing to release."""
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> DynamoAccountStore:
+        """The store of a ``dynamodb://table?region=..&endpoint_url=..`` URL."""
+        return cls(parse_aws_url(url, "dynamodb"))
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         answer = self.table.call("get_item", Key={"pk": _s(pk), "sk": _s(sk)}, ConsistentRead=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from mnemora_server.errors import UnavailableError
+from mnemora_server.stores.base import StoreOptions
 
 
 def file_root_from_url(url: str) -> Path:
@@ -28,6 +29,11 @@ class FileColdStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> FileColdStore:
+        """The store of a ``file:///directory`` URL."""
+        return cls(file_root_from_url(url))
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()

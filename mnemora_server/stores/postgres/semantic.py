@@ -11,29 +11,35 @@ number of server processes keep one record.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from mnemora_server.errors import QuotaExceededError, UnavailableError
+from mnemora_server.errors import UnavailableError
 from mnemora_server.stores.base import (
+    BackedStore,
     MemoryTotals,
     SemanticDraft,
     SemanticHit,
     SemanticRecord,
     SemanticWrite,
+    SemanticWriteRules,
+    StoreOptions,
 )
-from mnemora_server.stores.pg_semantic_schema import migrations
-from mnemora_server.stores.postgres import PostgresDatabase
-from mnemora_server.stores.sqlite.semantic import content_hash
-from mnemora_server.stores.text import query_terms
-
-_COLUMNS = (
-    "id, agent_id, namespace, content, metadata, created_at, updated_at, parent_id,"
-    " chunk_index, chunk_count, deleted_at"
+from mnemora_server.stores.base.keywords import query_terms
+from mnemora_server.stores.postgres.database import PostgresDatabase
+from mnemora_server.stores.postgres.semantic_schema import (
+    COLUMNS,
+    migrations,
+    record_from_row,
+    vector_literal,
+)
+from mnemora_server.stores.postgres.semantic_writes import (
+    PostgresSemanticTransaction,
+    lock_scopes,
+    read_record,
 )
 
 
@@ -55,30 +61,7 @@ class VectorSearchTuning:
     min_candidates: int = 40
 
 
-def _record(row: Sequence[Any], embedding: Any = None) -> SemanticRecord:
-    return SemanticRecord(
-        id=row[0],
-        agent_id=row[1],
-        namespace=row[2],
-        content=row[3],
-        metadata=json.loads(row[4]),
-        created_at=row[5],
-        updated_at=row[6],
-        parent_id=row[7],
-        chunk_index=row[8],
-        chunk_count=row[9],
-        deleted_at=row[10],
-        embedding=None if embedding is None else [float(x) for x in embedding],
-    )
-
-
-def _vector(values: Any) -> str | None:
-    if values is None:
-        return None
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(values, dtype=np.float32)) + "]"
-
-
-class PostgresSemanticStore:
+class PostgresSemanticStore(BackedStore):
     """:class:`~mnemora_server.stores.base.SemanticStore` on PostgreSQL + pgvector.
 
     Args:
@@ -99,6 +82,12 @@ class PostgresSemanticStore:
         self.dimension = dimension
         self.tuning = tuning or VectorSearchTuning()
         self.db = PostgresDatabase(url, "semantic", migrations(dimension), admin_url=admin_url)
+        super().__init__(self.db)
+
+    @classmethod
+    def from_url(cls, url: str, options: StoreOptions) -> PostgresSemanticStore:
+        """The store of a ``postgresql://`` URL (the application role's)."""
+        return cls(url, dimension=options.dimension, admin_url=options.postgres_admin_url)
 
     def setup(self) -> None:
         """Create the role, table, indexes and policies (versioned); check the dimension."""
@@ -122,10 +111,6 @@ class PostgresSemanticStore:
                 f"{self.dimension}-d ones: use the same model, or a new database"
             )
 
-    def close(self) -> None:
-        """Close the pool."""
-        self.db.close()
-
     # -- writes ------------------------------------------------------------------------------
 
     def write(
@@ -133,194 +118,25 @@ class PostgresSemanticStore:
         tenant_id: str,
         drafts: list[SemanticDraft],
         now: float,
-        *,
-        dedup_threshold: float,
-        max_vectors: int | None,
+        rules: SemanticWriteRules,
     ) -> list[SemanticWrite]:
-        """Write drafts atomically, merging near-duplicates under an advisory lock."""
+        """Write drafts atomically, the rules deciding under advisory locks."""
         with self.db.transaction(tenant_id) as cur:
-            for key in sorted({(d.agent_id, d.namespace) for d in drafts}):
-                cur.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                    (f"{tenant_id}#{key[0]}#{key[1]}",),
-                )
-            results = [self._write_one(cur, tenant_id, d, now, dedup_threshold) for d in drafts]
-            if max_vectors is not None:
-                vectors = self._vector_count(cur, tenant_id)
-                if vectors > max_vectors:
-                    raise QuotaExceededError(
-                        f"the tier allows {max_vectors} vectors; this write would make {vectors}",
-                        details={"limit": max_vectors, "would_be": vectors},
-                    )
-        return results
-
-    def _write_one(
-        self, cur: Any, tenant_id: str, draft: SemanticDraft, now: float, threshold: float
-    ) -> SemanticWrite:
-        if draft.id is not None:
-            cur.execute(
-                "SELECT created_at, metadata FROM semantic WHERE tenant_id = %s"
-                " AND id = %s AND parent_id IS NULL",
-                (tenant_id, draft.id),
-            )
-            row = cur.fetchone()
-            if row is not None:
-                self._put(cur, tenant_id, draft.id, draft, draft.metadata, now, row[0])
-                return SemanticWrite(self._get(cur, tenant_id, draft.id), False, False)
-        elif draft.dedup:
-            duplicate = self._find_duplicate(cur, tenant_id, draft, threshold)
-            if duplicate is not None:
-                record_id, created_at, metadata = duplicate
-                merged = {**json.loads(metadata), **draft.metadata}
-                self._put(cur, tenant_id, record_id, draft, merged, now, created_at)
-                return SemanticWrite(self._get(cur, tenant_id, record_id), True, False)
-        record_id = draft.id or str(uuid.uuid4())
-        self._put(cur, tenant_id, record_id, draft, draft.metadata, now, draft.created_at or now)
-        return SemanticWrite(self._get(cur, tenant_id, record_id), False, True)
-
-    def _find_duplicate(
-        self, cur: Any, tenant_id: str, draft: SemanticDraft, threshold: float
-    ) -> tuple[str, float, str] | None:
-        cur.execute(
-            "SELECT id, created_at, metadata FROM semantic WHERE tenant_id = %s"
-            " AND agent_id = %s AND namespace = %s AND content_hash = %s"
-            " AND parent_id IS NULL AND deleted_at IS NULL LIMIT 1",
-            (tenant_id, draft.agent_id, draft.namespace, content_hash(draft.content)),
-        )
-        row = cur.fetchone()
-        if row is not None or draft.embedding is None:
-            return None if row is None else (row[0], row[1], row[2])
-        # Exact nearest neighbour within the agent and namespace (no index shortcut here:
-        # a missed duplicate would be a second record).
-        cur.execute(
-            "SELECT COALESCE(parent_id, id), 1 - (embedding <=> %s::vector) FROM semantic"
-            " WHERE tenant_id = %s AND agent_id = %s AND namespace = %s"
-            " AND embedding IS NOT NULL AND deleted_at IS NULL"
-            " ORDER BY (embedding <=> %s::vector) + 0 LIMIT 1",
-            (
-                _vector(draft.embedding),
-                tenant_id,
-                draft.agent_id,
-                draft.namespace,
-                _vector(draft.embedding),
-            ),
-        )
-        near = cur.fetchone()
-        if near is None or near[1] <= threshold:
-            return None
-        cur.execute(
-            "SELECT id, created_at, metadata FROM semantic WHERE tenant_id = %s AND id = %s",
-            (tenant_id, near[0]),
-        )
-        row = cur.fetchone()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def _put_row(
-        self,
-        cur: Any,
-        tenant_id: str,
-        record_id: str,
-        draft: SemanticDraft,
-        metadata: dict[str, Any],
-        content: str,
-        embedding: Any,
-        now: float,
-        created_at: float,
-        *,
-        parent_id: str | None = None,
-        chunk_index: int | None = None,
-        chunk_count: int | None = None,
-    ) -> None:
-        cur.execute(
-            "INSERT INTO semantic (tenant_id, id, agent_id, namespace, content, content_hash,"
-            " metadata, embedding, parent_id, chunk_index, chunk_count, created_at,"
-            " updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::vector, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (tenant_id, id) DO UPDATE SET agent_id = EXCLUDED.agent_id,"
-            " namespace = EXCLUDED.namespace, content = EXCLUDED.content,"
-            " content_hash = EXCLUDED.content_hash, metadata = EXCLUDED.metadata,"
-            " embedding = EXCLUDED.embedding, parent_id = EXCLUDED.parent_id,"
-            " chunk_index = EXCLUDED.chunk_index, chunk_count = EXCLUDED.chunk_count,"
-            " created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,"
-            " deleted_at = NULL",
-            (
-                tenant_id,
-                record_id,
-                draft.agent_id,
-                draft.namespace,
-                content,
-                content_hash(content),
-                json.dumps(metadata),
-                _vector(embedding),
-                parent_id,
-                chunk_index,
-                chunk_count,
-                created_at,
-                now,
-            ),
-        )
-
-    def _put(
-        self,
-        cur: Any,
-        tenant_id: str,
-        record_id: str,
-        draft: SemanticDraft,
-        metadata: dict[str, Any],
-        now: float,
-        created_at: float,
-    ) -> None:
-        count = len(draft.chunks) or None
-        self._put_row(
-            cur,
-            tenant_id,
-            record_id,
-            draft,
-            metadata,
-            draft.content,
-            None if draft.chunks else draft.embedding,
-            now,
-            created_at,
-            chunk_count=count,
-        )
-        for index, (text, vector) in enumerate(draft.chunks):
-            self._put_row(
-                cur,
-                tenant_id,
-                f"{record_id}:chunk:{index}",
-                draft,
-                metadata,
-                text,
-                vector,
-                now,
-                created_at,
-                parent_id=record_id,
-                chunk_index=index,
-                chunk_count=count,
-            )
-        cur.execute(
-            "DELETE FROM semantic WHERE tenant_id = %s AND parent_id = %s AND chunk_index >= %s",
-            (tenant_id, record_id, len(draft.chunks)),
-        )
+            lock_scopes(cur, tenant_id, {(d.agent_id, d.namespace) for d in drafts})
+            return rules.apply(PostgresSemanticTransaction(cur, tenant_id, now), drafts)
 
     # -- reads -------------------------------------------------------------------------------
-
-    def _get(self, cur: Any, tenant_id: str, record_id: str) -> SemanticRecord:
-        cur.execute(
-            f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s",  # noqa: S608
-            (tenant_id, record_id),
-        )
-        return _record(cur.fetchone())
 
     def get(self, tenant_id: str, record_id: str) -> SemanticRecord | None:
         """A live record of the tenant, or ``None``."""
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
+                f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
                 " AND deleted_at IS NULL",
                 (tenant_id, record_id),
             )
             row = cur.fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else record_from_row(row)
 
     def list_memories(
         self,
@@ -334,12 +150,12 @@ class PostgresSemanticStore:
         """Live records (chunks excluded) in insertion order, with positions."""
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS}, pk FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                f"SELECT {COLUMNS}, pk FROM semantic WHERE tenant_id = %s"  # noqa: S608
                 " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
                 " AND parent_id IS NULL AND deleted_at IS NULL AND pk > %s ORDER BY pk LIMIT %s",
                 (tenant_id, agent_id, agent_id, namespace, namespace, after or 0, limit),
             )
-            return [(_record(row), int(row[-1])) for row in cur.fetchall()]
+            return [(record_from_row(row), int(row[-1])) for row in cur.fetchall()]
 
     def search_vector(
         self,
@@ -353,7 +169,7 @@ class PostgresSemanticStore:
         threshold: float,
     ) -> list[SemanticHit]:
         """Nearest neighbours by cosine similarity (HNSW with iterative scans), filtered."""
-        vector = _vector(query)
+        vector = vector_literal(query)
         hits: list[SemanticHit] = []
         # A relaxed-order scan returns near-sorted candidates: take several times top_k and
         # re-sort, as pgvector recommends, so the true nearest are in the candidate set.
@@ -374,7 +190,7 @@ class PostgresSemanticStore:
             )
             while True:
                 cur.execute(
-                    f"SELECT {_COLUMNS}, 1 - (embedding <=> %s::vector) AS similarity"  # noqa: S608
+                    f"SELECT {COLUMNS}, 1 - (embedding <=> %s::vector) AS similarity"  # noqa: S608
                     " FROM semantic WHERE tenant_id = %s AND (%s::text IS NULL OR agent_id = %s)"
                     " AND (%s::text IS NULL OR namespace = %s) AND deleted_at IS NULL"
                     " AND embedding IS NOT NULL ORDER BY embedding <=> %s::vector LIMIT %s",
@@ -382,7 +198,7 @@ class PostgresSemanticStore:
                 )
                 rows = cur.fetchall()
                 hits = [
-                    SemanticHit(_record(row[:11]), float(row[11]))
+                    SemanticHit(record_from_row(row[:11]), float(row[11]))
                     for row in rows
                     if float(row[11]) >= threshold
                     and (matches is None or matches(json.loads(row[4])))
@@ -406,14 +222,14 @@ class PostgresSemanticStore:
             return []
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = %s"  # noqa: S608
                 " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
                 " AND deleted_at IS NULL AND embedding IS NOT NULL ORDER BY pk",
                 (tenant_id, agent_id, agent_id, namespace, namespace),
             )
             rows = cur.fetchall()
         hits = [
-            SemanticHit(_record(row), 0.0)
+            SemanticHit(record_from_row(row), 0.0)
             for row in rows
             if matches is None or matches(json.loads(row[4]))
         ]
@@ -437,7 +253,7 @@ class PostgresSemanticStore:
         hits: list[SemanticHit] = []
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS}, ts_rank(tsv, q) FROM semantic,"  # noqa: S608
+                f"SELECT {COLUMNS}, ts_rank(tsv, q) FROM semantic,"  # noqa: S608
                 " to_tsquery('simple', %s) q WHERE tenant_id = %s AND tsv @@ q"
                 " AND deleted_at IS NULL AND NOT (parent_id IS NULL AND chunk_count IS NOT NULL)"
                 " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
@@ -446,7 +262,7 @@ class PostgresSemanticStore:
             )
             rows = cur.fetchall()
         for row in rows:
-            record = _record(row[:11])
+            record = record_from_row(row[:11])
             if matches is None or matches(record.metadata):
                 hits.append(SemanticHit(record, None, keyword_score=float(row[11])))
                 if len(hits) == limit:
@@ -469,14 +285,14 @@ class PostgresSemanticStore:
         """Change a live record's metadata and/or content (with its new vectors)."""
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
+                f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = %s AND id = %s"  # noqa: S608
                 " AND deleted_at IS NULL AND parent_id IS NULL FOR UPDATE",
                 (tenant_id, record_id),
             )
             row = cur.fetchone()
             if row is None:
                 return None
-            old = _record(row)
+            old = record_from_row(row)
             new_metadata = old.metadata if metadata is None else metadata
             if content is None:
                 cur.execute(
@@ -494,8 +310,9 @@ class PostgresSemanticStore:
                     chunks=chunks,
                     id=record_id,
                 )
-                self._put(cur, tenant_id, record_id, draft, new_metadata, now, old.created_at)
-            return self._get(cur, tenant_id, record_id)
+                tx = PostgresSemanticTransaction(cur, tenant_id, now)
+                tx.put(record_id, draft, new_metadata, old.created_at)
+            return read_record(cur, tenant_id, record_id)
 
     def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:
         """Hide a live record and its chunks (purge removes them)."""
@@ -508,13 +325,6 @@ class PostgresSemanticStore:
             )
             rows = cur.fetchall()
         return any(row[0] is None for row in rows)
-
-    def _vector_count(self, cur: Any, tenant_id: str) -> int:
-        cur.execute(
-            "SELECT COALESCE(SUM(vectors), 0) FROM semantic_totals WHERE tenant_id = %s",
-            (tenant_id,),
-        )
-        return int(cur.fetchone()[0])
 
     def totals(self, tenant_id: str) -> MemoryTotals:
         """The tenant's live records, vectors and bytes, and its agents (kept by a trigger)."""
@@ -535,7 +345,7 @@ class PostgresSemanticStore:
         while True:
             with self.db.transaction(tenant_id) as cur:
                 cur.execute(
-                    f"SELECT {_COLUMNS}, embedding::text, pk FROM semantic"  # noqa: S608
+                    f"SELECT {COLUMNS}, embedding::text, pk FROM semantic"  # noqa: S608
                     " WHERE tenant_id = %s AND (%s::text IS NULL OR agent_id = %s) AND pk > %s"
                     " ORDER BY pk LIMIT 500",
                     (tenant_id, agent_id, agent_id, after),
@@ -545,7 +355,7 @@ class PostgresSemanticStore:
                 return
             for row in rows:
                 vector = None if row[11] is None else json.loads(row[11])
-                yield _record(row[:11], vector)
+                yield record_from_row(row[:11], vector)
             after = rows[-1][-1]
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:

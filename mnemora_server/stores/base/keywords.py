@@ -1,8 +1,14 @@
-"""Words of a keyword query, shared by every keyword-search backend."""
+"""What keyword search sees: the searchable text of an episode and the terms of a query.
+
+Every keyword-search backend (FTS5, PostgreSQL ``tsvector``, the DynamoDB term index) takes
+its words from here, so the same query finds the same records on each of them.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _MAX_TERMS = 32
@@ -146,3 +152,8 @@ def query_terms(text: str) -> list[str]:
     words = [w.lower() for w in _WORDS.findall(text)]
     terms = [w for w in dict.fromkeys(words) if w not in STOPWORDS] or list(dict.fromkeys(words))
     return terms[:_MAX_TERMS]
+
+
+def searchable_text(content: Any) -> str:
+    """The text of an episode that keyword search sees (JSON content as its JSON text)."""
+    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)

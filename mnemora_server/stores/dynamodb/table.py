@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mnemora_server.aws import AwsLocation, LazyClient, is_error
 from mnemora_server.errors import UnavailableError
-from mnemora_server.stores.aws import AwsLocation, LazyClient, is_error
 
 
 class DynamoTable:
