@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mnemora_server.errors import UnavailableError
-from mnemora_server.outbound import post_json
+from mnemora_server.outbound import JsonEndpoint
 
 
 class ChatModel(Protocol):
@@ -46,10 +46,14 @@ class OpenAICompatibleChat:
         attempts: int = 3,
     ) -> None:
         self.name = model
-        self._url = base_url.rstrip("/") + "/chat/completions"
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._timeout = timeout
-        self._attempts = attempts
+        self._endpoint = JsonEndpoint(
+            base_url,
+            "/chat/completions",
+            service="the summary model",
+            api_key=api_key,
+            timeout=timeout,
+            attempts=attempts,
+        )
 
     def complete(self, system: str, user: str) -> str:
         """Ask the model; retries transient failures."""
@@ -58,14 +62,7 @@ class OpenAICompatibleChat:
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "temperature": 0.2,
         }
-        answer = post_json(
-            self._url,
-            body,
-            service="the summary model",
-            headers=self._headers,
-            timeout=self._timeout,
-            attempts=self._attempts,
-        )
+        answer = self._endpoint.post(body)
         try:
             return str(answer["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError) as exc:

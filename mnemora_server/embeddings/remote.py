@@ -10,7 +10,7 @@ import numpy as np
 
 from mnemora_server.embeddings.base import Vectors, normalise
 from mnemora_server.errors import UnavailableError
-from mnemora_server.outbound import post_json
+from mnemora_server.outbound import JsonEndpoint
 
 _BATCH = 128
 
@@ -39,10 +39,14 @@ class OpenAICompatibleEmbedder:
     ) -> None:
         self.name = model
         self.dimension = dimension
-        self._url = base_url.rstrip("/") + "/embeddings"
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._timeout = timeout
-        self._attempts = attempts
+        self._endpoint = JsonEndpoint(
+            base_url,
+            "/embeddings",
+            service="the embedding service",
+            api_key=api_key,
+            timeout=timeout,
+            attempts=attempts,
+        )
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` in batches; rows come back in input order, unit length."""
@@ -54,14 +58,7 @@ class OpenAICompatibleEmbedder:
         return normalise(np.concatenate(parts))
 
     def _embed_batch(self, batch: list[str]) -> Vectors:
-        answer = post_json(
-            self._url,
-            {"model": self.name, "input": batch},
-            service="the embedding service",
-            headers=self._headers,
-            timeout=self._timeout,
-            attempts=self._attempts,
-        )
+        answer = self._endpoint.post({"model": self.name, "input": batch})
         return self._vectors(answer, len(batch))
 
     def _vectors(self, answer: Any, expected: int) -> Vectors:

@@ -87,7 +87,12 @@ def test_both_clients_expose_every_api_method_with_one_signature() -> None:
 
     from mnemora._api import MemoryApi, api_method
 
-    names = [n for n, v in vars(MemoryApi).items() if isinstance(v, api_method)]
+    names = [
+        n
+        for klass in MemoryApi.__mro__
+        for n, v in vars(klass).items()
+        if isinstance(v, api_method)
+    ]
     assert {
         "store_state",
         "get_state",

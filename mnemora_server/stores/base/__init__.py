@@ -16,6 +16,7 @@ from mnemora_server.stores.base.accounts import (
     KeyScope,
     Tenant,
     UsageCounters,
+    UsageDay,
     UsageStore,
 )
 from mnemora_server.stores.base.bundle import Stores
@@ -31,6 +32,7 @@ from mnemora_server.stores.base.episodes import (
 )
 from mnemora_server.stores.base.procedures import ProceduralStore, Procedure
 from mnemora_server.stores.base.semantic import (
+    Matcher,
     MemoryTotals,
     SemanticDraft,
     SemanticHit,
@@ -42,8 +44,18 @@ from mnemora_server.stores.base.semantic import (
     SemanticWriteRules,
     chunk_id,
     content_hash,
+    first_matching,
+    keyword_fetch,
 )
-from mnemora_server.stores.base.state import StateRecord, StateStats, StateStore, TtlChange
+from mnemora_server.stores.base.state import (
+    NextVersion,
+    StateRecord,
+    StateStats,
+    StateStore,
+    StoredVersion,
+    TtlChange,
+    require_version,
+)
 
 __all__ = [
     "AccountStore",
@@ -60,7 +72,9 @@ __all__ = [
     "IdempotencyRecord",
     "IdempotencyStore",
     "KeyScope",
+    "Matcher",
     "MemoryTotals",
+    "NextVersion",
     "ProceduralStore",
     "Procedure",
     "Segment",
@@ -77,11 +91,16 @@ __all__ = [
     "StateStore",
     "Store",
     "StoreOptions",
+    "StoredVersion",
     "Stores",
     "Tenant",
     "TtlChange",
     "UsageCounters",
+    "UsageDay",
     "UsageStore",
     "chunk_id",
     "content_hash",
+    "first_matching",
+    "keyword_fetch",
+    "require_version",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from mnemora_server.stores.base.common import Store
@@ -92,6 +94,73 @@ class UsageCounters:
     rejected_month: int = 0
     embeddings_today: int = 0
     embeddings_month: int = 0
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    """The UTC day a moment falls in, as usage counters are kept: one row per tenant, day and
+    counter (``calls``, ``accepted``, ``rejected``, ``embeddings``), summed per month.
+
+    Attributes:
+        day: ``YYYY-MM-DD``.
+        month: ``YYYY-MM-`` (every day of the month starts with it).
+        second: The whole second of the moment (the burst window).
+        reset_at: The epoch second at which the next day starts.
+    """
+
+    day: str
+    month: str
+    second: int
+    reset_at: int
+
+    @classmethod
+    def of(cls, now: float) -> UsageDay:
+        """The day of ``now`` (epoch seconds)."""
+        moment = datetime.fromtimestamp(now, UTC)
+        midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return cls(
+            day=moment.strftime("%Y-%m-%d"),
+            month=moment.strftime("%Y-%m-"),
+            second=int(now),
+            reset_at=int((midnight + timedelta(days=1)).timestamp()),
+        )
+
+    def decision(
+        self, refused: Literal["daily", "burst"] | None, *, accepted: int, calls_per_day: int
+    ) -> CallDecision:
+        """The answer to a call counted today, ``accepted`` calls admitted so far today (this
+        one included when admitted); a refused call waits for the next second or day."""
+        retry_after = 0
+        if refused == "daily":
+            retry_after = max(1, self.reset_at - self.second)
+        elif refused == "burst":
+            retry_after = 1
+        return CallDecision(
+            allowed=refused is None,
+            reason=refused,
+            daily_limit=calls_per_day,
+            daily_remaining=max(0, calls_per_day - accepted),
+            reset_at=self.reset_at,
+            retry_after=retry_after,
+        )
+
+    def counters(self, rows: Iterable[tuple[str, str, int]]) -> UsageCounters:
+        """The counters of this day and its month from ``(day, counter, value)`` rows of the
+        month."""
+        today: dict[str, int] = {}
+        month: dict[str, int] = {}
+        for day, counter, value in rows:
+            month[counter] = month.get(counter, 0) + value
+            if day == self.day:
+                today[counter] = today.get(counter, 0) + value
+        return UsageCounters(
+            calls_today=today.get("calls", 0),
+            accepted_today=today.get("accepted", 0),
+            calls_month=month.get("calls", 0),
+            rejected_month=month.get("rejected", 0),
+            embeddings_today=today.get("embeddings", 0),
+            embeddings_month=month.get("embeddings", 0),
+        )
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mnemora_server.stores.base.common import Store
+
+Matcher = Callable[[Mapping[str, Any]], bool]
+"""A metadata filter compiled by the service: whether one record's metadata passes."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,25 @@ class SemanticRow:
 def chunk_id(record_id: str, index: int) -> str:
     """The id of chunk ``index`` of a record."""
     return f"{record_id}:chunk:{index}"
+
+
+def keyword_fetch(limit: int, matches: Matcher | None) -> int:
+    """How many keyword matches to fetch for ``limit`` results: more when a metadata filter
+    will reject some of them after the fetch."""
+    return limit if matches is None else limit * 5 + 20
+
+
+def first_matching(
+    hits: Iterable[SemanticHit], matches: Matcher | None, limit: int
+) -> list[SemanticHit]:
+    """The first ``limit`` hits whose metadata passes ``matches``, in order."""
+    kept: list[SemanticHit] = []
+    for hit in hits:
+        if len(kept) == limit:
+            break
+        if matches is None or matches(hit.record.metadata):
+            kept.append(hit)
+    return kept
 
 
 def content_hash(content: str) -> str:
@@ -262,7 +284,7 @@ class SemanticStore(Store, Protocol):
         *,
         agent_id: str | None,
         namespace: str | None,
-        matches: Any,
+        matches: Matcher | None,
         limit: int,
         threshold: float,
     ) -> list[SemanticHit]:
@@ -275,7 +297,7 @@ class SemanticStore(Store, Protocol):
         *,
         agent_id: str | None,
         namespace: str | None,
-        matches: Any,
+        matches: Matcher | None,
         limit: int,
     ) -> list[SemanticHit]:
         """Records matching the words of ``text``, most relevant first."""

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from mnemora_server.errors import NotFoundError, VersionConflictError
 from mnemora_server.stores.base.common import Store
 
 
@@ -52,6 +53,79 @@ class TtlChange:
         if self.mode == "keep" and live:
             return current_expiry
         return None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What a store holds for a session key before a write: its last version (a deleted
+    document's tombstone keeps it, so versions are never reused), and whether it is live.
+
+    Attributes:
+        version: The last version written.
+        created_at: When the current document was created.
+        expires_at: Its expiry, or ``None``.
+        deleted: Whether it is a tombstone.
+    """
+
+    version: int
+    created_at: float
+    expires_at: float | None
+    deleted: bool
+
+    def is_live(self, now: float) -> bool:
+        """Whether the document exists for readers at ``now`` (not deleted, not expired)."""
+        return not self.deleted and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True)
+class NextVersion:
+    """The version, creation time and expiry a write gives a session's document.
+
+    Attributes:
+        version: One more than the last ever stored.
+        created_at: Kept from a live document; now for a new or revived one.
+        expires_at: As the write's :class:`TtlChange` decides.
+    """
+
+    version: int
+    created_at: float
+    expires_at: float | None
+
+    @classmethod
+    def after(cls, current: StoredVersion | None, ttl: TtlChange, now: float) -> NextVersion:
+        """The next version after ``current`` (``None``: never written)."""
+        if current is None:
+            return cls(1, now, ttl.applied_to(None, live=False))
+        live = current.is_live(now)
+        return cls(
+            current.version + 1,
+            current.created_at if live else now,
+            ttl.applied_to(current.expires_at, live=live),
+        )
+
+
+def require_version(
+    current: StoredVersion | None,
+    expected_version: int,
+    now: float,
+    *,
+    agent_id: str,
+    session_id: str,
+) -> StoredVersion:
+    """The live document a conditional write may replace.
+
+    Raises:
+        NotFoundError: No live document.
+        VersionConflictError: Its version is not ``expected_version``.
+    """
+    if current is None or not current.is_live(now):
+        raise NotFoundError(f"no state for session {session_id!r} of agent {agent_id!r}")
+    if current.version != expected_version:
+        raise VersionConflictError(
+            f"version {expected_version} is stale; the current version is {current.version}",
+            details={"expected_version": expected_version, "current_version": current.version},
+        )
+    return current
 
 
 @dataclass(frozen=True)

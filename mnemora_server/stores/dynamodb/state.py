@@ -17,19 +17,24 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mnemora_server.aws import AwsLocation, parse_aws_url
-from mnemora_server.errors import NotFoundError, UnavailableError, VersionConflictError
-from mnemora_server.stores.base import BackedStore, StateRecord, StateStats, StoreOptions, TtlChange
+from mnemora_server.errors import UnavailableError, VersionConflictError
+from mnemora_server.stores.base import (
+    BackedStore,
+    NextVersion,
+    StateRecord,
+    StateStats,
+    StoredVersion,
+    StoreOptions,
+    TtlChange,
+    require_version,
+)
 from mnemora_server.stores.dynamodb.keys import dynamo_agent_pk, dynamo_tenant_pk
-from mnemora_server.stores.dynamodb.table import DynamoTable
+from mnemora_server.stores.dynamodb.table import DynamoTable, number_attr
 
 _SESSION = "SESSION#"
 _AGENT = "AGENT#"
 _RACE_ATTEMPTS = 20
 _TTL_GRACE_SECONDS = 86400
-
-
-def _n(value: float | int) -> str:
-    return repr(float(value)) if isinstance(value, float) else str(value)
 
 
 class DynamoStateStore(BackedStore):
@@ -51,23 +56,24 @@ class DynamoStateStore(BackedStore):
     # -- helpers -----------------------------------------------------------------------------
 
     def _item(self, tenant_id: str, agent_id: str, session_id: str) -> dict[str, Any] | None:
-        answer = self.table.call(
-            "get_item",
-            Key={
-                "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
-                "sk": {"S": _SESSION + session_id},
-            },
-            ConsistentRead=True,
-        )
-        item: dict[str, Any] | None = answer.get("Item")
-        return item
+        return self.table.get(dynamo_agent_pk(tenant_id, agent_id), _SESSION + session_id)
 
     @staticmethod
-    def _live(item: dict[str, Any] | None, now: float) -> bool:
-        if item is None or item.get("deleted", {}).get("BOOL"):
-            return False
+    def _stored(item: dict[str, Any] | None) -> StoredVersion | None:
+        if item is None:
+            return None
         expires = item.get("expires_at", {}).get("N")
-        return expires is None or float(expires) > now
+        return StoredVersion(
+            version=int(item["version"]["N"]),
+            created_at=float(item["created_at"]["N"]),
+            expires_at=None if expires is None else float(expires),
+            deleted=bool(item.get("deleted", {}).get("BOOL")),
+        )
+
+    @classmethod
+    def _live(cls, item: dict[str, Any] | None, now: float) -> bool:
+        stored = cls._stored(item)
+        return stored is not None and stored.is_live(now)
 
     @staticmethod
     def _record(agent_id: str, session_id: str, item: dict[str, Any]) -> StateRecord:
@@ -92,28 +98,22 @@ class DynamoStateStore(BackedStore):
         now: float,
         current: dict[str, Any] | None,
     ) -> StateRecord:
-        live = self._live(current, now)
-        version = (int(current["version"]["N"]) if current else 0) + 1
-        created_at = float(current["created_at"]["N"]) if live and current else now
-        current_expiry = current.get("expires_at", {}).get("N") if current else None
-        expires_at = ttl.applied_to(
-            None if current_expiry is None else float(current_expiry), live=live
-        )
+        upcoming = NextVersion.after(self._stored(current), ttl, now)
         item: dict[str, Any] = {
             "pk": {"S": dynamo_agent_pk(tenant_id, agent_id)},
             "sk": {"S": _SESSION + session_id},
             "data": {"S": json.dumps(data, separators=(",", ":"))},
-            "version": {"N": str(version)},
-            "created_at": {"N": _n(created_at)},
-            "updated_at": {"N": _n(now)},
+            "version": number_attr(upcoming.version),
+            "created_at": number_attr(upcoming.created_at),
+            "updated_at": number_attr(now),
             "deleted": {"BOOL": False},
             # Marks this very write, so that a retry whose first attempt landed (and whose
             # answer was lost) recognises it instead of reporting a conflict.
             "write_id": {"S": uuid.uuid4().hex},
         }
-        if expires_at is not None:
-            item["expires_at"] = {"N": _n(expires_at)}
-            item["ttl"] = {"N": str(int(expires_at) + _TTL_GRACE_SECONDS)}
+        if upcoming.expires_at is not None:
+            item["expires_at"] = number_attr(upcoming.expires_at)
+            item["ttl"] = number_attr(int(upcoming.expires_at) + _TTL_GRACE_SECONDS)
         condition: dict[str, Any]
         if current is None:
             condition = {"ConditionExpression": "attribute_not_exists(pk)"}
@@ -171,16 +171,9 @@ class DynamoStateStore(BackedStore):
     ) -> StateRecord:
         """Write only if the live document has ``expected_version``."""
         current = self._item(tenant_id, agent_id, session_id)
-        if not self._live(current, now):
-            raise NotFoundError(f"no state for session {session_id!r} of agent {agent_id!r}")
-        assert current is not None
-        actual = int(current["version"]["N"])
-        conflict = VersionConflictError(
-            f"version {expected_version} is stale; the current version is {actual}",
-            details={"expected_version": expected_version, "current_version": actual},
+        require_version(
+            self._stored(current), expected_version, now, agent_id=agent_id, session_id=session_id
         )
-        if actual != expected_version:
-            raise conflict
         try:
             return self._write(tenant_id, agent_id, session_id, data, ttl, now, current)
         except ClientError as exc:
@@ -225,7 +218,7 @@ class DynamoStateStore(BackedStore):
                 ExpressionAttributeNames={"#d": "data", "#ttl": "ttl"},
                 ExpressionAttributeValues={
                     ":t": {"BOOL": True},
-                    ":now": {"N": _n(now)},
+                    ":now": number_attr(now),
                     ":empty": {"S": "{}"},
                     ":v": current["version"],
                 },

@@ -11,6 +11,16 @@ from mnemora_server.aws import AwsLocation, LazyClient, is_error
 from mnemora_server.errors import UnavailableError
 
 
+def string_attr(value: str) -> dict[str, str]:
+    """A DynamoDB string attribute value."""
+    return {"S": value}
+
+
+def number_attr(value: float | int) -> dict[str, str]:
+    """A DynamoDB number attribute value (floats keep their full precision)."""
+    return {"N": repr(float(value)) if isinstance(value, float) else str(value)}
+
+
 class DynamoTable:
     """A table with ``pk``/``sk`` string keys; every failure becomes ``UnavailableError``,
     except failed conditions, which callers handle (``ClientError`` is re-raised).
@@ -84,6 +94,14 @@ class DynamoTable:
     def name(self) -> str:
         """The table's name."""
         return self._table
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        """The item with this key (a strongly consistent read), or ``None``."""
+        key = {"pk": string_attr(pk), "sk": string_attr(sk)}
+        item: dict[str, Any] | None = self.call("get_item", Key=key, ConsistentRead=True).get(
+            "Item"
+        )
+        return item
 
     def call(self, operation: str, **kwargs: Any) -> Any:
         try:

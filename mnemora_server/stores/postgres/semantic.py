@@ -20,6 +20,7 @@ import numpy as np
 from mnemora_server.errors import UnavailableError
 from mnemora_server.stores.base import (
     BackedStore,
+    Matcher,
     MemoryTotals,
     SemanticDraft,
     SemanticHit,
@@ -27,6 +28,8 @@ from mnemora_server.stores.base import (
     SemanticWrite,
     SemanticWriteRules,
     StoreOptions,
+    first_matching,
+    keyword_fetch,
 )
 from mnemora_server.stores.base.keywords import query_terms
 from mnemora_server.stores.postgres.database import PostgresDatabase
@@ -164,7 +167,7 @@ class PostgresSemanticStore(BackedStore):
         *,
         agent_id: str | None,
         namespace: str | None,
-        matches: Any,
+        matches: Matcher | None,
         limit: int,
         threshold: float,
     ) -> list[SemanticHit]:
@@ -214,7 +217,7 @@ class PostgresSemanticStore(BackedStore):
         tenant_id: str,
         agent_id: str | None,
         namespace: str | None,
-        matches: Any,
+        matches: Matcher | None,
         limit: int,
         threshold: float,
     ) -> list[SemanticHit]:
@@ -242,7 +245,7 @@ class PostgresSemanticStore(BackedStore):
         *,
         agent_id: str | None,
         namespace: str | None,
-        matches: Any,
+        matches: Matcher | None,
         limit: int,
     ) -> list[SemanticHit]:
         """Records matching any meaningful word of ``text``, by ``ts_rank``."""
@@ -250,7 +253,6 @@ class PostgresSemanticStore(BackedStore):
         if not terms:
             return []
         tsquery = " | ".join("'" + t.replace("'", "''") + "'" for t in terms)
-        hits: list[SemanticHit] = []
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
                 f"SELECT {COLUMNS}, ts_rank(tsv, q) FROM semantic,"  # noqa: S608
@@ -258,16 +260,22 @@ class PostgresSemanticStore(BackedStore):
                 " AND deleted_at IS NULL AND NOT (parent_id IS NULL AND chunk_count IS NOT NULL)"
                 " AND (%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
                 " ORDER BY ts_rank(tsv, q) DESC LIMIT %s",
-                (tsquery, tenant_id, agent_id, agent_id, namespace, namespace, limit * 5 + 20),
+                (
+                    tsquery,
+                    tenant_id,
+                    agent_id,
+                    agent_id,
+                    namespace,
+                    namespace,
+                    keyword_fetch(limit, matches),
+                ),
             )
             rows = cur.fetchall()
-        for row in rows:
-            record = record_from_row(row[:11])
-            if matches is None or matches(record.metadata):
-                hits.append(SemanticHit(record, None, keyword_score=float(row[11])))
-                if len(hits) == limit:
-                    break
-        return hits
+        hits = (
+            SemanticHit(record_from_row(row[:11]), None, keyword_score=float(row[11]))
+            for row in rows
+        )
+        return first_matching(hits, matches, limit)
 
     # -- changes, totals, export, erasure ----------------------------------------------------
 

@@ -1,23 +1,25 @@
-"""Tenants, API keys, usage counters and idempotency records in one SQLite database."""
+"""Tenants, API keys, usage counters and idempotency records in one SQLite database.
+
+The usage and idempotency operations live in :mod:`.usage` and :mod:`.idempotency`; the
+store class here joins them over the one database.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mnemora_server.errors import AlreadyExistsError
 from mnemora_server.stores.base import (
     ApiKeyRecord,
     BackedStore,
-    CallDecision,
-    IdempotencyRecord,
     StoreOptions,
     Tenant,
-    UsageCounters,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
+from mnemora_server.stores.sqlite.idempotency import SqliteIdempotencyRecords
+from mnemora_server.stores.sqlite.usage import SqliteUsageCounters
 
 MIGRATIONS = (
     """
@@ -68,11 +70,7 @@ MIGRATIONS = (
 )
 
 
-def _day(now: float) -> datetime:
-    return datetime.fromtimestamp(now, UTC)
-
-
-class SqliteAccountStore(BackedStore):
+class SqliteAccountStore(SqliteUsageCounters, SqliteIdempotencyRecords, BackedStore):
     """Accounts, usage and idempotency on one SQLite file (commits survive process crashes).
 
     It implements :class:`AccountStore`, :class:`UsageStore` and :class:`IdempotencyStore`:
@@ -211,86 +209,6 @@ class SqliteAccountStore(BackedStore):
             )
         return cursor.rowcount
 
-    # -- usage -------------------------------------------------------------------------------
-
-    def record_call(
-        self, tenant_id: str, now: float, *, calls_per_day: int, burst_per_second: int
-    ) -> CallDecision:
-        """Count one call and decide whether it is within the daily and burst limits."""
-        moment = _day(now)
-        day = moment.strftime("%Y-%m-%d")
-        reset_at = int(
-            (
-                moment.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-            ).timestamp()
-        )
-        second = int(now)
-        with self.db.write() as conn:
-            burst = conn.execute(
-                "INSERT INTO burst_windows (tenant_id, window_second, calls) VALUES (?, ?, 1)"
-                " ON CONFLICT (tenant_id) DO UPDATE SET"
-                " calls = CASE WHEN window_second = excluded.window_second THEN calls + 1 ELSE 1"
-                " END, window_second = excluded.window_second RETURNING calls",
-                (tenant_id, second),
-            ).fetchone()[0]
-            row = conn.execute(
-                "SELECT value FROM usage_daily WHERE tenant_id = ? AND day = ? AND counter = ?",
-                (tenant_id, day, "accepted"),
-            ).fetchone()
-            accepted = int(row[0]) if row else 0
-            reason: str | None = None
-            if accepted >= calls_per_day:
-                reason = "daily"
-            elif burst > burst_per_second:
-                reason = "burst"
-            _bump(conn, tenant_id, day, "calls", 1)
-            _bump(conn, tenant_id, day, "accepted" if reason is None else "rejected", 1)
-        if reason is None:
-            accepted += 1
-        retry_after = 0
-        if reason == "daily":
-            retry_after = max(1, reset_at - second)
-        elif reason == "burst":
-            retry_after = 1
-        return CallDecision(
-            allowed=reason is None,
-            reason=reason,  # type: ignore[arg-type]
-            daily_limit=calls_per_day,
-            daily_remaining=max(0, calls_per_day - accepted),
-            reset_at=reset_at,
-            retry_after=retry_after,
-        )
-
-    def add(self, tenant_id: str, counter: str, amount: int, now: float) -> None:
-        """Add ``amount`` to a named daily counter."""
-        with self.db.write() as conn:
-            _bump(conn, tenant_id, _day(now).strftime("%Y-%m-%d"), counter, amount)
-
-    def counters(self, tenant_id: str, now: float) -> UsageCounters:
-        """The tenant's counters for the day and month containing ``now``."""
-        moment = _day(now)
-        day, month = moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-")
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT day, counter, value FROM usage_daily"
-                " WHERE tenant_id = ? AND day >= ? AND day < ?",
-                (tenant_id, month + "00", month + "99"),
-            ).fetchall()
-        today: dict[str, int] = {}
-        this_month: dict[str, int] = {}
-        for row_day, counter, value in rows:
-            this_month[counter] = this_month.get(counter, 0) + int(value)
-            if row_day == day:
-                today[counter] = int(value)
-        return UsageCounters(
-            calls_today=today.get("calls", 0),
-            accepted_today=today.get("accepted", 0),
-            calls_month=this_month.get("calls", 0),
-            rejected_month=this_month.get("rejected", 0),
-            embeddings_today=today.get("embeddings", 0),
-            embeddings_month=this_month.get("embeddings", 0),
-        )
-
     def purge_tenant(self, tenant_id: str) -> int:
         """Delete the tenant's counters and idempotency records."""
         with self.db.write() as conn:
@@ -304,84 +222,6 @@ class SqliteAccountStore(BackedStore):
                 "DELETE FROM idempotency WHERE tenant_id = ?", (tenant_id,)
             ).rowcount
         return removed
-
-    # -- idempotency -------------------------------------------------------------------------
-
-    def begin(
-        self, tenant_id: str, key: str, fingerprint: str, now: float, *, lock_seconds: int
-    ) -> IdempotencyRecord | None:
-        """Claim the key, or return the record that holds it."""
-        with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT fingerprint, finished, status, body, expires_at, started_at"
-                " FROM idempotency WHERE tenant_id = ? AND idempotency_key = ?",
-                (tenant_id, key),
-            ).fetchone()
-            if row is not None and row[4] > now:
-                return IdempotencyRecord(
-                    fingerprint=row[0], finished=bool(row[1]), status=int(row[2]), body=row[3]
-                )
-            if row is not None and not row[1] and row[0] == fingerprint:
-                conn.execute(
-                    "UPDATE idempotency SET expires_at = ?"
-                    " WHERE tenant_id = ? AND idempotency_key = ?",
-                    (now + lock_seconds, tenant_id, key),
-                )
-                started = now if row[5] is None else float(row[5])
-                return IdempotencyRecord(
-                    fingerprint, finished=False, reclaimed=True, started_at=started
-                )
-            conn.execute(
-                "INSERT OR REPLACE INTO idempotency (tenant_id, idempotency_key, fingerprint,"
-                " finished, status, body, agent_id, expires_at, started_at)"
-                " VALUES (?, ?, ?, 0, 0, NULL, NULL, ?, ?)",
-                (tenant_id, key, fingerprint, now + lock_seconds, now),
-            )
-        return None
-
-    def finish(
-        self,
-        tenant_id: str,
-        key: str,
-        *,
-        status: int,
-        body: str | None,
-        agent_id: str | None,
-        now: float,
-        ttl_seconds: int,
-    ) -> None:
-        """Store the answer of a claimed key."""
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE idempotency SET finished = 1, status = ?, body = ?, agent_id = ?,"
-                " expires_at = ? WHERE tenant_id = ? AND idempotency_key = ?",
-                (status, body, agent_id, now + ttl_seconds, tenant_id, key),
-            )
-
-    def release(self, tenant_id: str, key: str) -> None:
-        """Let a retry take over an unfinished claim at once (fingerprint and start kept)."""
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE idempotency SET expires_at = 0 WHERE tenant_id = ?"
-                " AND idempotency_key = ? AND finished = 0",
-                (tenant_id, key),
-            )
-
-    def purge_agent(self, tenant_id: str, agent_id: str) -> int:
-        """Delete the records of writes to one agent."""
-        with self.db.write() as conn:
-            return conn.execute(
-                "DELETE FROM idempotency WHERE tenant_id = ? AND agent_id = ?",
-                (tenant_id, agent_id),
-            ).rowcount
-
-
-def _bump(conn: sqlite3.Connection, tenant_id: str, day: str, counter: str, amount: int) -> None:
-    conn.execute(
-        "INSERT INTO usage_daily (tenant_id, day, counter, value) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (tenant_id, day, counter) DO UPDATE SET value = value + excluded.value",
-        (tenant_id, day, counter, amount),
-    )
 
 
 def _tenant(row: tuple[object, ...]) -> Tenant:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from mnemora_server.errors import UnavailableError
 from mnemora_server.stores.base import (
     BackedStore,
+    Matcher,
     MemoryTotals,
     SemanticDraft,
     SemanticHit,
@@ -27,6 +28,8 @@ from mnemora_server.stores.base import (
     SemanticWrite,
     SemanticWriteRules,
     StoreOptions,
+    first_matching,
+    keyword_fetch,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms, match_query
@@ -36,7 +39,7 @@ from mnemora_server.stores.sqlite.semantic_writes import (
     next_seq,
     read_record,
 )
-from mnemora_server.stores.sqlite.vector_index import Matcher, VectorIndex
+from mnemora_server.stores.sqlite.vector_index import VectorIndex
 
 
 class SqliteSemanticStore(BackedStore):
@@ -199,7 +202,6 @@ class SqliteSemanticStore(BackedStore):
         query = match_query(text)
         if query is None:
             return []
-        hits: list[SemanticHit] = []
         with self.db.read() as conn:
             rows = conn.execute(
                 f"SELECT {', '.join('s.' + c.strip() for c in COLUMNS.split(','))},"  # noqa: S608
@@ -216,16 +218,14 @@ class SqliteSemanticStore(BackedStore):
                     agent_id,
                     namespace,
                     namespace,
-                    limit if matches is None else limit * 5 + 20,
+                    keyword_fetch(limit, matches),
                 ),
             ).fetchall()
-        for row in rows:
-            record = record_from_row(row[:11])
-            if matches is None or matches(record.metadata):
-                hits.append(SemanticHit(record, None, keyword_score=-float(row[11])))
-                if len(hits) == limit:
-                    break
-        return hits
+        hits = (
+            SemanticHit(record_from_row(row[:11]), None, keyword_score=-float(row[11]))
+            for row in rows
+        )
+        return first_matching(hits, matches, limit)
 
     # -- changes and deletion ----------------------------------------------------------------
 

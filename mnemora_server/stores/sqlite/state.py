@@ -13,8 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mnemora_server.errors import NotFoundError, VersionConflictError
-from mnemora_server.stores.base import BackedStore, StateRecord, StateStats, StoreOptions, TtlChange
+from mnemora_server.stores.base import (
+    BackedStore,
+    NextVersion,
+    StateRecord,
+    StateStats,
+    StoredVersion,
+    StoreOptions,
+    TtlChange,
+    require_version,
+)
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 
 MIGRATIONS = (
@@ -74,17 +82,9 @@ class SqliteStateStore(BackedStore):
         """Write only if the live document has ``expected_version``."""
         with self.db.write() as conn:
             current = _current(conn, tenant_id, agent_id, session_id)
-            if current is None or not _is_live(current, now):
-                raise NotFoundError(f"no state for session {session_id!r} of agent {agent_id!r}")
-            if current["version"] != expected_version:
-                raise VersionConflictError(
-                    f"version {expected_version} is stale; the current version is "
-                    f"{current['version']}",
-                    details={
-                        "expected_version": expected_version,
-                        "current_version": current["version"],
-                    },
-                )
+            require_version(
+                current, expected_version, now, agent_id=agent_id, session_id=session_id
+            )
             return _write(conn, tenant_id, agent_id, session_id, data, ttl, now, current)
 
     def get(self, tenant_id: str, agent_id: str, session_id: str, now: float) -> StateRecord | None:
@@ -180,7 +180,7 @@ class SqliteStateStore(BackedStore):
 
 def _current(
     conn: sqlite3.Connection, tenant_id: str, agent_id: str, session_id: str
-) -> dict[str, Any] | None:
+) -> StoredVersion | None:
     row = conn.execute(
         "SELECT version, created_at, expires_at, deleted FROM state"
         " WHERE tenant_id = ? AND agent_id = ? AND session_id = ?",
@@ -188,12 +188,7 @@ def _current(
     ).fetchone()
     if row is None:
         return None
-    return {"version": row[0], "created_at": row[1], "expires_at": row[2], "deleted": row[3]}
-
-
-def _is_live(current: dict[str, Any], now: float) -> bool:
-    expires_at = current["expires_at"]
-    return not current["deleted"] and (expires_at is None or expires_at > now)
+    return StoredVersion(int(row[0]), float(row[1]), row[2], bool(row[3]))
 
 
 def _write(
@@ -204,12 +199,9 @@ def _write(
     data: dict[str, Any],
     ttl: TtlChange,
     now: float,
-    current: dict[str, Any] | None,
+    current: StoredVersion | None,
 ) -> StateRecord:
-    live = current is not None and _is_live(current, now)
-    version = (current["version"] if current else 0) + 1
-    created_at = current["created_at"] if live and current else now
-    expires_at = ttl.applied_to(current["expires_at"] if current else None, live=live)
+    upcoming = NextVersion.after(current, ttl, now)
     conn.execute(
         "INSERT INTO state (tenant_id, agent_id, session_id, data, version, created_at,"
         " updated_at, expires_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)"
@@ -221,18 +213,18 @@ def _write(
             agent_id,
             session_id,
             json.dumps(data, separators=(",", ":")),
-            version,
-            created_at,
+            upcoming.version,
+            upcoming.created_at,
             now,
-            expires_at,
+            upcoming.expires_at,
         ),
     )
     return StateRecord(
         agent_id=agent_id,
         session_id=session_id,
         data=data,
-        version=version,
-        created_at=created_at,
+        version=upcoming.version,
+        created_at=upcoming.created_at,
         updated_at=now,
-        expires_at=expires_at,
+        expires_at=upcoming.expires_at,
     )

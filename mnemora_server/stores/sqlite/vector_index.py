@@ -19,7 +19,6 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ import numkong
 import numpy as np
 import numpy.typing as npt
 
-Matcher = Callable[[Mapping[str, Any]], bool]
+from mnemora_server.stores.base import Matcher
 
 SCREEN_CANDIDATES = 256
 """Candidates the int8 screen passes to the exact ranking, at least (more when the limit is
