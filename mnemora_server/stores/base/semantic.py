@@ -72,6 +72,28 @@ class SemanticDraft:
     dedup: bool = True
     created_at: float | None = None
 
+    @classmethod
+    def revising(
+        cls,
+        record: SemanticRecord,
+        *,
+        content: str,
+        metadata: dict[str, Any] | None,
+        embedding: Any,
+        chunks: tuple[tuple[str, Any], ...],
+    ) -> SemanticDraft:
+        """A draft that rewrites ``record`` with new content (and new vectors) in place: same
+        id, agent and namespace; its metadata unless new metadata is given."""
+        return cls(
+            agent_id=record.agent_id,
+            namespace=record.namespace,
+            content=content,
+            metadata=record.metadata if metadata is None else metadata,
+            embedding=embedding,
+            chunks=chunks,
+            id=record.id,
+        )
+
     def rows(self, record_id: str) -> list[SemanticRow]:
         """The rows that store this draft as ``record_id``: the record (with the full text;
         without a vector when it is chunked) and then each chunk with its vector."""

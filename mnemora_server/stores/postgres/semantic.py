@@ -309,17 +309,11 @@ class PostgresSemanticStore(BackedStore):
                     (json.dumps(new_metadata), now, tenant_id, record_id, record_id),
                 )
             else:
-                draft = SemanticDraft(
-                    agent_id=old.agent_id,
-                    namespace=old.namespace,
-                    content=content,
-                    metadata=new_metadata,
-                    embedding=embedding,
-                    chunks=chunks,
-                    id=record_id,
+                draft = SemanticDraft.revising(
+                    old, content=content, metadata=metadata, embedding=embedding, chunks=chunks
                 )
                 tx = PostgresSemanticTransaction(cur, tenant_id, now)
-                tx.put(record_id, draft, new_metadata, old.created_at)
+                tx.put(record_id, draft, draft.metadata, old.created_at)
             return read_record(cur, tenant_id, record_id)
 
     def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:

@@ -259,14 +259,8 @@ class SqliteSemanticStore(BackedStore):
                         (json.dumps(draft_metadata), now, next_seq(conn), pk),
                     )
             else:
-                draft = SemanticDraft(
-                    agent_id=old.agent_id,
-                    namespace=old.namespace,
-                    content=content,
-                    metadata=old.metadata if metadata is None else metadata,
-                    embedding=embedding,
-                    chunks=chunks,
-                    id=record_id,
+                draft = SemanticDraft.revising(
+                    old, content=content, metadata=metadata, embedding=embedding, chunks=chunks
                 )
                 tx = SqliteSemanticTransaction(conn, self.index, tenant_id, now)
                 tx.put(record_id, draft, draft.metadata, old.created_at)
