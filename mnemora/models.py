@@ -200,6 +200,7 @@ class PurgeResponse(_Response):
         semantic_deleted: Semantic records removed.
         episodes_deleted: Episodes removed (hot and cold).
         procedural_deleted: Procedural definitions removed.
+        checkpoints_deleted: Agent-graph checkpoints removed.
     """
 
     agent_id: str
@@ -208,13 +209,20 @@ class PurgeResponse(_Response):
     semantic_deleted: int = 0
     episodes_deleted: int = 0
     procedural_deleted: int = 0
+    checkpoints_deleted: int = 0
 
     def __repr__(self) -> str:
-        return (
-            f"PurgeResponse(state_deleted={self.state_deleted}, "
-            f"semantic_deleted={self.semantic_deleted}, "
-            f"episodes_deleted={self.episodes_deleted})"
+        counts = ", ".join(
+            f"{name}={getattr(self, name)}"
+            for name in (
+                "state_deleted",
+                "semantic_deleted",
+                "episodes_deleted",
+                "procedural_deleted",
+                "checkpoints_deleted",
+            )
         )
+        return f"PurgeResponse({counts})"
 
     __str__ = __repr__
 

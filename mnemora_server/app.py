@@ -24,6 +24,16 @@ from mnemora_server.resources.admin import (
     TenantsResource,
     TenantUsageResource,
 )
+from mnemora_server.resources.checkpoints import (
+    CheckpointCollectionResource,
+    CheckpointGetResource,
+    CheckpointListResource,
+    CheckpointWritesResource,
+    RunsDeleteResource,
+    ThreadCopyResource,
+    ThreadsDeleteResource,
+    ThreadsPruneResource,
+)
 from mnemora_server.resources.episodes import (
     AgentEpisodesResource,
     EpisodeCollectionResource,
@@ -130,6 +140,7 @@ def build_routes(
     services = Services.build(settings, stores, embedder, clock)
     accounts, erasure, semantic = services.accounts, services.erasure, services.semantic
     state, usage = services.state, services.usage
+    checkpoints, checkpoint_body = services.checkpoints, settings.max_checkpoint_bytes
     return [
         ("/v1/health", HealthResource(services.health, __version__)),
         ("/v1/usage", UsageResource(usage)),
@@ -160,6 +171,14 @@ def build_routes(
         ("/v1/memory", MemoryWriteResource(services.unified, body)),
         ("/v1/memory/search", MemorySearchResource(services.unified, body)),
         ("/v1/memory/{agent_id}", AgentMemoryResource(services.unified, erasure)),
+        ("/v1/checkpoints", CheckpointCollectionResource(checkpoints, checkpoint_body)),
+        ("/v1/checkpoints/writes", CheckpointWritesResource(checkpoints, checkpoint_body)),
+        ("/v1/checkpoints/get", CheckpointGetResource(checkpoints, body)),
+        ("/v1/checkpoints/list", CheckpointListResource(checkpoints, body)),
+        ("/v1/checkpoints/threads/delete", ThreadsDeleteResource(checkpoints, body)),
+        ("/v1/checkpoints/threads/copy", ThreadCopyResource(checkpoints, body)),
+        ("/v1/checkpoints/threads/prune", ThreadsPruneResource(checkpoints, body)),
+        ("/v1/checkpoints/runs/delete", RunsDeleteResource(checkpoints, body)),
         ("/v1/export", ExportResource(services.transfer)),
         ("/v1/import", ImportResource(services.transfer, settings.max_import_bytes)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),

@@ -149,7 +149,8 @@ class IdempotencyMiddleware:
         digest = hashlib.sha256()
         for part in (req.method.encode(), req.relative_uri.encode()):
             digest.update(part + b"\0")
-        digest.update(body_bytes(req, self._max_body_bytes))
+        limit = getattr(resource, "max_body_bytes", self._max_body_bytes)
+        digest.update(body_bytes(req, limit))
         claim = self._service.claim(tenant.tenant_id, key, digest.hexdigest())
         if isinstance(claim, RequestOrigin):
             req.context.idempotency_key = key

@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mnemora_server.tiers import DEFAULT_TIERS, TierLimits
 
-StoreKind = Literal["accounts", "state", "semantic", "episodes", "procedures", "cold"]
+StoreKind = Literal[
+    "accounts", "state", "semantic", "episodes", "procedures", "cold", "checkpoints"
+]
 """The stores the server uses, each chosen by its own URL."""
 
 _URL_FIELDS: dict[str, str] = {
@@ -24,6 +26,7 @@ _URL_FIELDS: dict[str, str] = {
     "episodes": "episodes",
     "procedures": "procedures",
     "cold": "cold",
+    "checkpoints": "checkpoints",
 }
 _EMBEDDED_FILES: dict[str, str] = {
     "accounts": "accounts.db",
@@ -31,6 +34,7 @@ _EMBEDDED_FILES: dict[str, str] = {
     "semantic": "semantic.db",
     "episodes": "episodes.db",
     "procedures": "procedures.db",
+    "checkpoints": "checkpoints.db",
 }
 
 
@@ -46,6 +50,7 @@ class Settings(BaseSettings):
         episodes_url: Store URL for the hot tier of episodic memory.
         procedures_url: Store URL for procedural memory.
         cold_url: Store URL of the cold tier (``file:///dir``; ``s3://`` in production).
+        checkpoints_url: Store URL for agent-graph checkpoints (LangGraph).
         hot_retention_hours: Age after which ``tier-episodes`` moves episodes to the cold tier.
         postgres_admin_url: An administrator's URL that ``migrate`` uses for PostgreSQL stores
             (creates tables, policies and the application role); default: the store URL.
@@ -53,6 +58,8 @@ class Settings(BaseSettings):
         max_body_bytes: Largest request body accepted (413 above).
         max_state_bytes: Largest serialised working-memory document (413 above).
         max_import_bytes: Largest NDJSON import accepted.
+        max_checkpoint_bytes: Largest checkpoint or pending-writes request accepted (a
+            checkpoint carries the serialized values of the channels it changed).
         idempotency_ttl_seconds: How long a finished ``Idempotency-Key`` answer is replayed.
         idempotency_lock_seconds: How long an unfinished request holds its key.
         sqlite_busy_timeout_seconds: How long an embedded-database write waits for another
@@ -89,12 +96,14 @@ class Settings(BaseSettings):
     episodes_url: str | None = None
     procedures_url: str | None = None
     cold_url: str | None = None
+    checkpoints_url: str | None = None
     hot_retention_hours: float = 168.0
     postgres_admin_url: str | None = None
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     max_body_bytes: int = 1_048_576
     max_state_bytes: int = 400 * 1024
     max_import_bytes: int = 1024 * 1024 * 1024
+    max_checkpoint_bytes: int = 32 * 1024 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
     idempotency_lock_seconds: int = 60
     sqlite_busy_timeout_seconds: float = 10.0

@@ -2,7 +2,8 @@
 
 ``embedded``: SQLite databases and local files under the data directory (the default).
 ``production``: DynamoDB (accounts, working memory, hot episodes) and S3 (cold episodes) from
-moto over HTTP, PostgreSQL + pgvector (semantic and procedural memory) as the application role.
+moto over HTTP, PostgreSQL + pgvector (semantic and procedural memory, checkpoints) as the
+application role.
 
 ``Backend.stored()`` reads the storage itself, bypassing Mnemora: every row of every table,
 every DynamoDB item, every S3 object version and every file, as text. Tests use it to check
@@ -48,6 +49,7 @@ class Backend:
             "episodes_url",
             "procedures_url",
             "cold_url",
+            "checkpoints_url",
             "postgres_admin_url",
         )
         env = {"MNEMORA_DATA_DIR": str(self.settings.data_dir)}
@@ -141,6 +143,7 @@ def production(data_dir: Path, moto_url: str, app_url: str, admin_url: str) -> B
         cold_url=f"s3://{bucket}/episodes?endpoint_url={moto_url}",
         vector_url=app_url,
         procedures_url=app_url,
+        checkpoints_url=app_url,
         postgres_admin_url=admin_url,
     )
     return Backend("production", settings, moto_url, table, bucket, admin_url)

@@ -26,6 +26,7 @@ class PurgeOut(BaseModel):
     semantic_deleted: int
     episodes_deleted: int
     procedural_deleted: int
+    checkpoints_deleted: int
 
 
 class UnifiedSearch(RequestModel):

@@ -15,6 +15,7 @@ MEMORY_TYPES = (
     ("semantic", "semantic_deleted"),
     ("episodic", "episodes_deleted"),
     ("procedural", "procedural_deleted"),
+    ("checkpoints", "checkpoints_deleted"),
 )
 
 

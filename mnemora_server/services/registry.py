@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.llm import ChatModel, OpenAICompatibleChat
 from mnemora_server.services.accounts import AccountService
+from mnemora_server.services.checkpoints import CheckpointService
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.erasure import ErasureService, StoreEraser
 from mnemora_server.services.health import HealthService
@@ -37,6 +38,7 @@ class Services:
     transfer: TransferService
     summaries: SummaryService
     health: HealthService
+    checkpoints: CheckpointService
 
     @classmethod
     def build(
@@ -63,6 +65,7 @@ class Services:
                     StoreEraser("semantic", stores.semantic),
                     episodic,
                     StoreEraser("procedural", stores.procedures),
+                    StoreEraser("checkpoints", stores.checkpoints),
                 ],
                 clock=clock,
             ),
@@ -81,6 +84,7 @@ class Services:
             transfer=TransferService(stores, episodic, clock),
             summaries=SummaryService(_chat_model(settings), episodic),
             health=HealthService(stores),
+            checkpoints=CheckpointService(stores.checkpoints, clock),
         )
 
 

@@ -2,8 +2,9 @@
 
 Each line is one JSON object with a ``kind``: ``header``, ``state``, ``semantic`` (with its
 vector, or its chunks and their vectors), ``episode`` (both tiers), ``procedure`` (every
-version). Import keeps ids, vectors, versions and timestamps, and is idempotent: importing
-the same file twice stores everything once.
+version), ``checkpoint`` (with its pending writes and channel values). Import keeps ids,
+vectors, versions and timestamps, and is idempotent: importing the same file twice stores
+everything once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from mnemora_server.errors import QuotaExceededError, ValidationError
 from mnemora_server.identifiers import check_identifier
+from mnemora_server.services import checkpoint_lines
 from mnemora_server.services.episodes import EPISODE_TYPES, EpisodicMemoryService
 from mnemora_server.services.procedures import PROCEDURE_TYPES
 from mnemora_server.services.semantic_writes import SemanticWriteRules
@@ -39,7 +41,13 @@ class ImportReport:
     """What an import stored, by kind (records already present are counted as skipped)."""
 
     stored: dict[str, int] = field(
-        default_factory=lambda: {"state": 0, "semantic": 0, "episode": 0, "procedure": 0}
+        default_factory=lambda: {
+            "state": 0,
+            "semantic": 0,
+            "episode": 0,
+            "procedure": 0,
+            "checkpoint": 0,
+        }
     )
     skipped: int = 0
     lines: int = 0
@@ -104,6 +112,7 @@ class TransferService:
                 "active": proc.active,
                 "created_at": proc.created_at,
             }
+        yield from checkpoint_lines.export_lines(self._stores.checkpoints, tenant_id, agent_id)
 
     def _export_semantic(self, tenant_id: str, agent_id: str | None) -> Iterator[dict[str, Any]]:
         pending: dict[str, Any] | None = None
@@ -176,6 +185,8 @@ class TransferService:
                 _procedure(item)
             elif kind == "episode":
                 _episode(item)
+            elif kind == "checkpoint":
+                checkpoint_lines.parse_line(item)
             elif kind == "semantic":
                 draft = _draft(item, dimension)
                 return len(draft.chunks) or 1
@@ -202,6 +213,12 @@ class TransferService:
             elif kind == "procedure":
                 if self._stores.procedures.restore_version(tenant_id, _procedure(item)):
                     report.stored["procedure"] += 1
+                else:
+                    report.skipped += 1
+            elif kind == "checkpoint":
+                agent, checkpoint = checkpoint_lines.parse_line(item)
+                if checkpoint_lines.restore(self._stores.checkpoints, tenant_id, agent, checkpoint):
+                    report.stored["checkpoint"] += 1
                 else:
                     report.skipped += 1
             elif kind in batches:

@@ -25,6 +25,7 @@ class UsageService:
             + self._stores.semantic.totals(tenant_id).bytes
             + self._stores.episodes.totals(tenant_id).bytes
             + self._stores.procedures.totals(tenant_id)[1]
+            + self._stores.checkpoints.totals(tenant_id).bytes
         )
 
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
@@ -35,7 +36,10 @@ class UsageService:
         semantic = self._stores.semantic.totals(tenant_id)
         episodes = self._stores.episodes.totals(tenant_id)
         procedures, procedure_bytes = self._stores.procedures.totals(tenant_id)
-        storage_bytes = state.bytes + semantic.bytes + episodes.bytes + procedure_bytes
+        checkpoints = self._stores.checkpoints.totals(tenant_id)
+        storage_bytes = (
+            state.bytes + semantic.bytes + episodes.bytes + procedure_bytes + checkpoints.bytes
+        )
         return {
             "tenant_id": tenant_id,
             "tier": tier,
@@ -54,8 +58,11 @@ class UsageService:
                 "semantic_bytes": semantic.bytes,
                 "episodic_bytes": episodes.bytes,
                 "procedural_bytes": procedure_bytes,
+                "checkpoint_bytes": checkpoints.bytes,
             },
             "procedures_stored": procedures,
+            "checkpoints_stored": checkpoints.checkpoints,
+            "threads_count": checkpoints.threads,
             "agents_count": max(state.agents, semantic.agents, episodes.agents),
             "sessions_count": state.sessions,
             "limits": {

@@ -66,6 +66,8 @@ BACKENDS: tuple[Backend, ...] = (
     Backend("procedures", "postgresql", f"{_POSTGRES}.procedures:PostgresProceduralStore"),
     Backend("cold", "file", f"{_OBJECTS}.files:FileColdStore"),
     Backend("cold", "s3", f"{_OBJECTS}.s3:S3ColdStore"),
+    Backend("checkpoints", "sqlite", f"{_SQLITE}.checkpoints:SqliteCheckpointStore"),
+    Backend("checkpoints", "postgresql", f"{_POSTGRES}.checkpoints:PostgresCheckpointStore"),
 )
 
 _SCHEME_ALIASES = {"postgres": "postgresql"}
@@ -131,4 +133,5 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         episodes=build("episodes"),
         procedures=build("procedures"),
         cold=build("cold"),
+        checkpoints=build("checkpoints"),
     )

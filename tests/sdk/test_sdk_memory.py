@@ -124,7 +124,13 @@ def test_export_and_import_files(
     ]
     other = MnemoraSync(api_key=live_server.tenant("sdk-import-target"), base_url=live_server.url)
     report = other.import_file(str(path))
-    assert report.stored == {"state": 1, "semantic": 1, "episode": 1, "procedure": 0}
+    assert report.stored == {
+        "state": 1,
+        "semantic": 1,
+        "episode": 1,
+        "procedure": 0,
+        "checkpoint": 0,
+    }
     assert other.search_memory("exported knowledge")[0].content == "Exported knowledge"
     other.close()
 

@@ -97,3 +97,8 @@ def account_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[An
 @pytest.fixture(params=schemes("episodes"))
 def episode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     yield from _open(request, tmp_path, "episodes")
+
+
+@pytest.fixture(params=schemes("checkpoints"))
+def checkpoint_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "checkpoints")

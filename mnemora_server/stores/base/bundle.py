@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from mnemora_server.stores.base.accounts import AccountStore, IdempotencyStore, UsageStore
+from mnemora_server.stores.base.checkpoints import CheckpointStore
 from mnemora_server.stores.base.common import Store
 from mnemora_server.stores.base.episodes import ColdStore, EpisodeStore
 from mnemora_server.stores.base.procedures import ProceduralStore
@@ -28,6 +29,7 @@ class Stores:
     episodes: EpisodeStore
     cold: ColdStore
     procedures: ProceduralStore
+    checkpoints: CheckpointStore
 
     def named(self) -> list[tuple[str, Store]]:
         """Each underlying store once, under the first field that holds it."""
