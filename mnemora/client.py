@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from mnemora._api import MemoryApi
 from mnemora._core import ClientConfig
 from mnemora._transport import AsyncTransport
+
+if TYPE_CHECKING:
+    from mnemora.sync_client import MnemoraSync
 
 
 class MnemoraClient(AsyncTransport, MemoryApi):
@@ -36,3 +41,11 @@ class MnemoraClient(AsyncTransport, MemoryApi):
     ) -> None:
         config = ClientConfig.resolve(api_key, base_url, timeout, max_retries)
         super().__init__(config, http_client)
+
+    def sync_twin(self) -> MnemoraSync:
+        """A blocking client with this client's key, URL, timeout and retries (its own
+        connection pool; close it separately)."""
+        from mnemora.sync_client import MnemoraSync
+
+        c = self._config
+        return MnemoraSync(c.api_key, c.base_url, c.timeout, c.max_retries)

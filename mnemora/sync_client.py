@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from mnemora._api import MemoryApi
 from mnemora._core import ClientConfig
 from mnemora._transport import SyncTransport
+
+if TYPE_CHECKING:
+    from mnemora.client import MnemoraClient
 
 
 class MnemoraSync(SyncTransport, MemoryApi):
@@ -41,3 +46,11 @@ class MnemoraSync(SyncTransport, MemoryApi):
     ) -> None:
         config = ClientConfig.resolve(api_key, base_url, timeout, max_retries)
         super().__init__(config, http_client)
+
+    def async_twin(self) -> MnemoraClient:
+        """An asyncio client with this client's key, URL, timeout and retries (its own
+        connection pool; close it separately)."""
+        from mnemora.client import MnemoraClient
+
+        c = self._config
+        return MnemoraClient(c.api_key, c.base_url, c.timeout, c.max_retries)

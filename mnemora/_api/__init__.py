@@ -8,6 +8,7 @@ and to :class:`~mnemora.MnemoraClient` as a coroutine.
 from __future__ import annotations
 
 from mnemora._api.agents import AgentApi
+from mnemora._api.checkpoints import CheckpointApi
 from mnemora._api.descriptors import api_method, api_pages
 from mnemora._api.episodic import EpisodicMemoryApi
 from mnemora._api.procedural import ProceduralMemoryApi
@@ -18,6 +19,11 @@ __all__ = ["MemoryApi", "api_method", "api_pages"]
 
 
 class MemoryApi(
-    WorkingMemoryApi, SemanticMemoryApi, EpisodicMemoryApi, ProceduralMemoryApi, AgentApi
+    WorkingMemoryApi,
+    SemanticMemoryApi,
+    EpisodicMemoryApi,
+    ProceduralMemoryApi,
+    CheckpointApi,
+    AgentApi,
 ):
     """Every API method; the clients inherit them."""

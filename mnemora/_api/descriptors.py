@@ -72,7 +72,7 @@ class api_method(Generic[P, R]):
         return bound
 
 
-class api_pages(Generic[P, T]):
+class api_pages(Generic[T]):
     """Descriptor turning a one-page plan into an iterator over every item of every page.
 
     The plan takes ``cursor`` and returns ``(items, next_cursor)``. Bound to
@@ -90,13 +90,13 @@ class api_pages(Generic[P, T]):
         )
 
     @overload
-    def __get__(self, obj: None, owner: type) -> api_pages[P, T]: ...
+    def __get__(self, obj: None, owner: type) -> api_pages[T]: ...
 
     @overload
-    def __get__(self, obj: SyncTransport, owner: type) -> Callable[P, Iterator[T]]: ...
+    def __get__(self, obj: SyncTransport, owner: type) -> Callable[..., Iterator[T]]: ...
 
     @overload
-    def __get__(self, obj: AsyncTransport, owner: type) -> Callable[P, AsyncIterator[T]]: ...
+    def __get__(self, obj: AsyncTransport, owner: type) -> Callable[..., AsyncIterator[T]]: ...
 
     def __get__(self, obj: object, owner: type) -> Any:
         if obj is None:

@@ -1,17 +1,12 @@
-"""Typed responses of the Mnemora API.
-
-Models accept unknown fields, so that a newer server never breaks an older SDK.
-"""
+"""Typed responses of the four memory types, usage and health."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Response(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+from mnemora.models.base import _Response
 
 
 class StateResponse(_Response):

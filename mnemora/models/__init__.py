@@ -1,0 +1,44 @@
+"""Typed responses of the Mnemora API.
+
+Models accept unknown fields, so that a newer server never breaks an older SDK.
+"""
+
+from __future__ import annotations
+
+from mnemora.models.checkpoints import (
+    ChannelValue,
+    CheckpointConfig,
+    CheckpointResponse,
+    PendingWriteValue,
+)
+from mnemora.models.memory import (
+    EmbeddingsResponse,
+    EpisodeResponse,
+    HealthResponse,
+    ImportResponse,
+    ProcedureResponse,
+    PurgeResponse,
+    SearchResult,
+    SemanticResponse,
+    SessionPage,
+    StateResponse,
+    UsageResponse,
+)
+
+__all__ = [
+    "ChannelValue",
+    "CheckpointConfig",
+    "CheckpointResponse",
+    "EmbeddingsResponse",
+    "EpisodeResponse",
+    "HealthResponse",
+    "ImportResponse",
+    "PendingWriteValue",
+    "ProcedureResponse",
+    "PurgeResponse",
+    "SearchResult",
+    "SemanticResponse",
+    "SessionPage",
+    "StateResponse",
+    "UsageResponse",
+]
