@@ -41,6 +41,7 @@ from mnemora_server.resources.episodes import (
     SessionEpisodesResource,
     SummarizeResource,
 )
+from mnemora_server.resources.items import StoreBatchResource, StoreReadResource
 from mnemora_server.resources.memory import (
     AgentMemoryResource,
     MemorySearchResource,
@@ -179,6 +180,8 @@ def build_routes(
         ("/v1/checkpoints/threads/copy", ThreadCopyResource(checkpoints, body)),
         ("/v1/checkpoints/threads/prune", ThreadsPruneResource(checkpoints, body)),
         ("/v1/checkpoints/runs/delete", RunsDeleteResource(checkpoints, body)),
+        ("/v1/store/batch", StoreBatchResource(services.items, body)),
+        ("/v1/store/read", StoreReadResource(services.items, body)),
         ("/v1/export", ExportResource(services.transfer)),
         ("/v1/import", ImportResource(services.transfer, settings.max_import_bytes)),
         ("/v1/admin/tenants", TenantsResource(accounts, body)),

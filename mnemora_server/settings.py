@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mnemora_server.tiers import DEFAULT_TIERS, TierLimits
 
 StoreKind = Literal[
-    "accounts", "state", "semantic", "episodes", "procedures", "cold", "checkpoints"
+    "accounts", "state", "semantic", "episodes", "procedures", "cold", "checkpoints", "items"
 ]
 """The stores the server uses, each chosen by its own URL."""
 
@@ -27,6 +27,7 @@ _URL_FIELDS: dict[str, str] = {
     "procedures": "procedures",
     "cold": "cold",
     "checkpoints": "checkpoints",
+    "items": "items",
 }
 _EMBEDDED_FILES: dict[str, str] = {
     "accounts": "accounts.db",
@@ -35,6 +36,7 @@ _EMBEDDED_FILES: dict[str, str] = {
     "episodes": "episodes.db",
     "procedures": "procedures.db",
     "checkpoints": "checkpoints.db",
+    "items": "items.db",
 }
 
 
@@ -51,6 +53,7 @@ class Settings(BaseSettings):
         procedures_url: Store URL for procedural memory.
         cold_url: Store URL of the cold tier (``file:///dir``; ``s3://`` in production).
         checkpoints_url: Store URL for agent-graph checkpoints (LangGraph).
+        items_url: Store URL for the agents' long-term store items (LangGraph's store).
         hot_retention_hours: Age after which ``tier-episodes`` moves episodes to the cold tier.
         postgres_admin_url: An administrator's URL that ``migrate`` uses for PostgreSQL stores
             (creates tables, policies and the application role); default: the store URL.
@@ -97,6 +100,7 @@ class Settings(BaseSettings):
     procedures_url: str | None = None
     cold_url: str | None = None
     checkpoints_url: str | None = None
+    items_url: str | None = None
     hot_retention_hours: float = 168.0
     postgres_admin_url: str | None = None
     tiers: dict[str, TierLimits] = Field(default_factory=lambda: dict(DEFAULT_TIERS))

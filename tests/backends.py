@@ -50,6 +50,7 @@ class Backend:
             "procedures_url",
             "cold_url",
             "checkpoints_url",
+            "items_url",
             "postgres_admin_url",
         )
         env = {"MNEMORA_DATA_DIR": str(self.settings.data_dir)}
@@ -144,6 +145,7 @@ def production(data_dir: Path, moto_url: str, app_url: str, admin_url: str) -> B
         vector_url=app_url,
         procedures_url=app_url,
         checkpoints_url=app_url,
+        items_url=app_url,
         postgres_admin_url=admin_url,
     )
     return Backend("production", settings, moto_url, table, bucket, admin_url)

@@ -196,6 +196,7 @@ class PurgeResponse(_Response):
         episodes_deleted: Episodes removed (hot and cold).
         procedural_deleted: Procedural definitions removed.
         checkpoints_deleted: Agent-graph checkpoints removed.
+        items_deleted: Long-term store items removed.
     """
 
     agent_id: str
@@ -205,6 +206,7 @@ class PurgeResponse(_Response):
     episodes_deleted: int = 0
     procedural_deleted: int = 0
     checkpoints_deleted: int = 0
+    items_deleted: int = 0
 
     def __repr__(self) -> str:
         counts = ", ".join(
@@ -215,6 +217,7 @@ class PurgeResponse(_Response):
                 "episodes_deleted",
                 "procedural_deleted",
                 "checkpoints_deleted",
+                "items_deleted",
             )
         )
         return f"PurgeResponse({counts})"

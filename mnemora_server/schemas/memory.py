@@ -27,6 +27,7 @@ class PurgeOut(BaseModel):
     episodes_deleted: int
     procedural_deleted: int
     checkpoints_deleted: int
+    items_deleted: int
 
 
 class UnifiedSearch(RequestModel):

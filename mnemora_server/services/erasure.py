@@ -16,6 +16,7 @@ MEMORY_TYPES = (
     ("episodic", "episodes_deleted"),
     ("procedural", "procedural_deleted"),
     ("checkpoints", "checkpoints_deleted"),
+    ("items", "items_deleted"),
 )
 
 

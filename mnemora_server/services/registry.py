@@ -12,6 +12,7 @@ from mnemora_server.services.checkpoints import CheckpointService
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.erasure import ErasureService, StoreEraser
 from mnemora_server.services.health import HealthService
+from mnemora_server.services.items import ItemService
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
@@ -39,6 +40,7 @@ class Services:
     summaries: SummaryService
     health: HealthService
     checkpoints: CheckpointService
+    items: ItemService
 
     @classmethod
     def build(
@@ -66,6 +68,7 @@ class Services:
                     episodic,
                     StoreEraser("procedural", stores.procedures),
                     StoreEraser("checkpoints", stores.checkpoints),
+                    StoreEraser("items", stores.items),
                 ],
                 clock=clock,
             ),
@@ -85,6 +88,7 @@ class Services:
             summaries=SummaryService(_chat_model(settings), episodic),
             health=HealthService(stores),
             checkpoints=CheckpointService(stores.checkpoints, clock),
+            items=ItemService(stores.items, semantic.embed, clock),
         )
 
 

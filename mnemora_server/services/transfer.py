@@ -2,7 +2,8 @@
 
 Each line is one JSON object with a ``kind``: ``header``, ``state``, ``semantic`` (with its
 vector, or its chunks and their vectors), ``episode`` (both tiers), ``procedure`` (every
-version), ``checkpoint`` (with its pending writes and channel values). Import keeps ids,
+version), ``checkpoint`` (with its pending writes and channel values), ``item`` (a
+long-term store item with its vectors). Import keeps ids,
 vectors, versions and timestamps, and is idempotent: importing the same file twice stores
 everything once.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from mnemora_server.errors import QuotaExceededError, ValidationError
 from mnemora_server.identifiers import check_identifier
-from mnemora_server.services import checkpoint_lines
+from mnemora_server.services import checkpoint_lines, item_lines
 from mnemora_server.services.episodes import EPISODE_TYPES, EpisodicMemoryService
 from mnemora_server.services.procedures import PROCEDURE_TYPES
 from mnemora_server.services.semantic_writes import SemanticWriteRules
@@ -47,6 +48,7 @@ class ImportReport:
             "episode": 0,
             "procedure": 0,
             "checkpoint": 0,
+            "item": 0,
         }
     )
     skipped: int = 0
@@ -113,6 +115,7 @@ class TransferService:
                 "created_at": proc.created_at,
             }
         yield from checkpoint_lines.export_lines(self._stores.checkpoints, tenant_id, agent_id)
+        yield from item_lines.export_lines(self._stores.items, tenant_id, agent_id, now)
 
     def _export_semantic(self, tenant_id: str, agent_id: str | None) -> Iterator[dict[str, Any]]:
         pending: dict[str, Any] | None = None
@@ -187,6 +190,8 @@ class TransferService:
                 _episode(item)
             elif kind == "checkpoint":
                 checkpoint_lines.parse_line(item)
+            elif kind == "item":
+                item_lines.parse_line(item, dimension)
             elif kind == "semantic":
                 draft = _draft(item, dimension)
                 return len(draft.chunks) or 1
@@ -219,6 +224,12 @@ class TransferService:
                 agent, checkpoint = checkpoint_lines.parse_line(item)
                 if checkpoint_lines.restore(self._stores.checkpoints, tenant_id, agent, checkpoint):
                     report.stored["checkpoint"] += 1
+                else:
+                    report.skipped += 1
+            elif kind == "item":
+                agent, write = item_lines.parse_line(item, self._stores.semantic.dimension)
+                if item_lines.restore(self._stores.items, tenant_id, agent, write, self._clock()):
+                    report.stored["item"] += 1
                 else:
                     report.skipped += 1
             elif kind in batches:

@@ -26,6 +26,7 @@ class UsageService:
             + self._stores.episodes.totals(tenant_id).bytes
             + self._stores.procedures.totals(tenant_id)[1]
             + self._stores.checkpoints.totals(tenant_id).bytes
+            + self._stores.items.totals(tenant_id, now).bytes
         )
 
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
@@ -37,8 +38,14 @@ class UsageService:
         episodes = self._stores.episodes.totals(tenant_id)
         procedures, procedure_bytes = self._stores.procedures.totals(tenant_id)
         checkpoints = self._stores.checkpoints.totals(tenant_id)
+        items = self._stores.items.totals(tenant_id, now)
         storage_bytes = (
-            state.bytes + semantic.bytes + episodes.bytes + procedure_bytes + checkpoints.bytes
+            state.bytes
+            + semantic.bytes
+            + episodes.bytes
+            + procedure_bytes
+            + checkpoints.bytes
+            + items.bytes
         )
         return {
             "tenant_id": tenant_id,
@@ -59,10 +66,13 @@ class UsageService:
                 "episodic_bytes": episodes.bytes,
                 "procedural_bytes": procedure_bytes,
                 "checkpoint_bytes": checkpoints.bytes,
+                "item_bytes": items.bytes,
             },
             "procedures_stored": procedures,
             "checkpoints_stored": checkpoints.checkpoints,
             "threads_count": checkpoints.threads,
+            "items_stored": items.items,
+            "item_vectors_stored": items.vectors,
             "agents_count": max(state.agents, semantic.agents, episodes.agents),
             "sessions_count": state.sessions,
             "limits": {

@@ -68,6 +68,8 @@ BACKENDS: tuple[Backend, ...] = (
     Backend("cold", "s3", f"{_OBJECTS}.s3:S3ColdStore"),
     Backend("checkpoints", "sqlite", f"{_SQLITE}.checkpoints:SqliteCheckpointStore"),
     Backend("checkpoints", "postgresql", f"{_POSTGRES}.checkpoints:PostgresCheckpointStore"),
+    Backend("items", "sqlite", f"{_SQLITE}.items:SqliteItemStore"),
+    Backend("items", "postgresql", f"{_POSTGRES}.items:PostgresItemStore"),
 )
 
 _SCHEME_ALIASES = {"postgres": "postgresql"}
@@ -134,4 +136,5 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         procedures=build("procedures"),
         cold=build("cold"),
         checkpoints=build("checkpoints"),
+        items=build("items"),
     )

@@ -130,6 +130,7 @@ def test_export_and_import_files(
         "episode": 1,
         "procedure": 0,
         "checkpoint": 0,
+        "item": 0,
     }
     assert other.search_memory("exported knowledge")[0].content == "Exported knowledge"
     other.close()

@@ -127,6 +127,7 @@ def test_export_then_import_reproduces_the_data(api: Api, populated: str) -> Non
         "episode": 7,
         "procedure": 2,
         "checkpoint": 0,
+        "item": 0,
     }
     assert comparable(export(api, target)) == comparable(source)
     hits = api.call(

@@ -102,3 +102,8 @@ def episode_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[An
 @pytest.fixture(params=schemes("checkpoints"))
 def checkpoint_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     yield from _open(request, tmp_path, "checkpoints")
+
+
+@pytest.fixture(params=schemes("items"))
+def item_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    yield from _open(request, tmp_path, "items")

@@ -8,6 +8,7 @@ from mnemora_server.stores.base.accounts import AccountStore, IdempotencyStore, 
 from mnemora_server.stores.base.checkpoints import CheckpointStore
 from mnemora_server.stores.base.common import Store
 from mnemora_server.stores.base.episodes import ColdStore, EpisodeStore
+from mnemora_server.stores.base.items import ItemStore
 from mnemora_server.stores.base.procedures import ProceduralStore
 from mnemora_server.stores.base.semantic import SemanticStore
 from mnemora_server.stores.base.state import StateStore
@@ -30,6 +31,7 @@ class Stores:
     cold: ColdStore
     procedures: ProceduralStore
     checkpoints: CheckpointStore
+    items: ItemStore
 
     def named(self) -> list[tuple[str, Store]]:
         """Each underlying store once, under the first field that holds it."""

@@ -136,16 +136,43 @@ class VectorMatch:
     similarity: float
 
 
+@dataclass(frozen=True)
+class VectorTables:
+    """Where an index reads its vectors: a table of rows (``tenant_id``, ``agent_id``, ``id``,
+    ``namespace``, ``metadata``, ``embedding``, ``deleted_at``, ``seq``) and a table of each
+    agent's partition generation (``tenant_id``, ``agent_id``, ``generation``)."""
+
+    rows: str = "semantic"
+    partitions: str = "semantic_partitions"
+
+    def __post_init__(self) -> None:
+        if not (self.rows.isidentifier() and self.partitions.isidentifier()):
+            raise ValueError("vector table names must be identifiers")
+
+
 class VectorIndex:
     """Per-process cache of vectors, partitioned by tenant and agent, synced from SQLite.
 
     Args:
         dimension: Vector length.
         max_bytes: Memory budget; least recently used partitions are dropped beyond it.
+        tables: The tables it reads (semantic memory's by default).
     """
 
-    def __init__(self, dimension: int, max_bytes: int = 2 * 1024**3) -> None:
+    def __init__(
+        self, dimension: int, max_bytes: int = 2 * 1024**3, tables: VectorTables | None = None
+    ) -> None:
         self.dimension = dimension
+        tables = tables or VectorTables()
+        # Identifiers checked by VectorTables; values are always parameters.
+        self._generation_sql = (
+            f"SELECT generation FROM {tables.partitions}"  # noqa: S608
+            " WHERE tenant_id = ? AND agent_id = ?"
+        )
+        self._changes_sql = (
+            f"SELECT id, namespace, metadata, embedding, deleted_at, seq FROM {tables.rows}"  # noqa: S608
+            " WHERE tenant_id = ? AND agent_id = ? AND seq > ? ORDER BY seq"
+        )
         self._max_bytes = max_bytes
         self._partitions: OrderedDict[tuple[str, str], _Partition] = OrderedDict()
         self._lock = threading.Lock()
@@ -169,20 +196,13 @@ class VectorIndex:
     def sync(self, conn: sqlite3.Connection, tenant_id: str, agent_id: str) -> _Partition:
         """Bring one partition up to date with what ``conn`` sees (call under its lock)."""
         partition = self._partition((tenant_id, agent_id))
-        row = conn.execute(
-            "SELECT generation FROM semantic_partitions WHERE tenant_id = ? AND agent_id = ?",
-            (tenant_id, agent_id),
-        ).fetchone()
+        row = conn.execute(self._generation_sql, (tenant_id, agent_id)).fetchone()
         generation = int(row[0]) if row else 0  # 0: the agent has no rows
         if generation != partition.generation:
             partition.reset(generation)
         if generation == 0:
             return partition
-        rows = conn.execute(
-            "SELECT id, namespace, metadata, embedding, deleted_at, seq FROM semantic"
-            " WHERE tenant_id = ? AND agent_id = ? AND seq > ? ORDER BY seq",
-            (tenant_id, agent_id, partition.last_seq),
-        ).fetchall()
+        rows = conn.execute(self._changes_sql, (tenant_id, agent_id, partition.last_seq)).fetchall()
         for record_id, namespace, metadata, embedding, deleted_at, seq in rows:
             vector = None
             if embedding is not None and deleted_at is None:
