@@ -11,6 +11,7 @@ from mnemora._api.agents import AgentApi
 from mnemora._api.checkpoints import CheckpointApi
 from mnemora._api.descriptors import api_method, api_pages
 from mnemora._api.episodic import EpisodicMemoryApi
+from mnemora._api.items import StoreApi
 from mnemora._api.procedural import ProceduralMemoryApi
 from mnemora._api.semantic import SemanticMemoryApi
 from mnemora._api.working import WorkingMemoryApi
@@ -24,6 +25,7 @@ class MemoryApi(
     EpisodicMemoryApi,
     ProceduralMemoryApi,
     CheckpointApi,
+    StoreApi,
     AgentApi,
 ):
     """Every API method; the clients inherit them."""

@@ -11,6 +11,7 @@ from mnemora.models.checkpoints import (
     CheckpointResponse,
     PendingWriteValue,
 )
+from mnemora.models.items import StoreItem
 from mnemora.models.memory import (
     EmbeddingsResponse,
     EpisodeResponse,
@@ -40,5 +41,6 @@ __all__ = [
     "SemanticResponse",
     "SessionPage",
     "StateResponse",
+    "StoreItem",
     "UsageResponse",
 ]

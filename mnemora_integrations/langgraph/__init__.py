@@ -13,5 +13,6 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     ) from exc
 
 from mnemora_integrations.langgraph.saver import MnemoraSaver
+from mnemora_integrations.langgraph.store import MnemoraStore
 
-__all__ = ["MnemoraSaver"]
+__all__ = ["MnemoraSaver", "MnemoraStore"]

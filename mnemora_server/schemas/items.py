@@ -24,7 +24,7 @@ from mnemora_server.services.items import (
 from mnemora_server.stores.base.items import StoredItem
 from mnemora_server.timestamps import iso_time
 
-Label = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^.\x00-\x1f\x7f]+$")]
+Label = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^.\x00]+$")]
 Key = Annotated[str, Field(max_length=1024, pattern=r"^[^\x00]*$")]
 NamespaceIn = Annotated[list[Label], Field(min_length=1, max_length=32)]
 PrefixIn = Annotated[list[Label], Field(max_length=32)]
@@ -81,7 +81,7 @@ class PutOp(BaseModel):
     key: Key
     value: dict[str, Any] | None
     index: list[IndexedText] = Field(default_factory=list, max_length=64)
-    ttl: float | None = Field(default=None, gt=0, description="Minutes to live; null: forever.")
+    ttl: float | None = Field(default=None, ge=0, description="Minutes to live; null: forever.")
 
     def to_op(self) -> ItemOp:
         """The service's operation."""
