@@ -159,7 +159,7 @@ def build_routes(
         ("/v1/memory/episodic/{agent_id}", AgentEpisodesResource(services.episodic)),
         (
             "/v1/memory/episodic/{agent_id}/sessions/{session_id}",
-            SessionEpisodesResource(services.episodic),
+            SessionEpisodesResource(services.episodic, body),
         ),
         ("/v1/memory/episodic/{agent_id}/summarize", SummarizeResource(services.summaries, body)),
         ("/v1/memory/procedural", ProcedureCollectionResource(services.procedural, body)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mnemora._api.descriptors import Page, api_method, api_pages
@@ -106,6 +107,29 @@ class EpisodicMemoryApi:
         path = f"/v1/memory/episodic/{segment(agent_id)}/sessions/{segment(session_id)}"
         items = yield from every_item(path, "episodes", 5000)
         return [EpisodeResponse.model_validate(item) for item in items]
+
+    @api_method
+    def append_episodes(
+        self, agent_id: str, session_id: str, episodes: Sequence[dict[str, Any]]
+    ) -> Plan[list[EpisodeResponse]]:
+        """Append up to 500 episodes to a session in one request, in order.
+
+        Args:
+            agent_id: The agent.
+            session_id: The session.
+            episodes: Dicts with ``type``, ``content`` and optionally ``metadata`` and
+                ``timestamp``; each gets an event time just after the previous one.
+        """
+        path = f"/v1/memory/episodic/{segment(agent_id)}/sessions/{segment(session_id)}"
+        result = yield Call("POST", path, json={"episodes": list(episodes)})
+        return [EpisodeResponse.model_validate(e) for e in result["episodes"]]
+
+    @api_method
+    def delete_session_episodes(self, agent_id: str, session_id: str) -> Plan[int]:
+        """Delete one session's episodes in both tiers; returns how many were deleted."""
+        path = f"/v1/memory/episodic/{segment(agent_id)}/sessions/{segment(session_id)}"
+        result = yield Call("DELETE", path)
+        return int(result["deleted"])
 
     @api_method
     def search_episodes(

@@ -75,6 +75,7 @@ class SemanticMemoryApi:
         metadata_filter: dict[str, Any] | None = None,
         *,
         mode: str = "hybrid",
+        include_embeddings: bool = False,
     ) -> Plan[list[SemanticResponse]]:
         """Search semantic memory.
 
@@ -85,8 +86,10 @@ class SemanticMemoryApi:
             top_k: Results wanted.
             threshold: Minimum cosine similarity for vector matches.
             metadata_filter: ``{"k": v}`` or operators ``$eq $ne $gt $gte $lt $lte $in $nin
-                $exists``, combined with ``$and`` / ``$or``.
+                $exists``, combined with ``$and`` / ``$or`` / ``$not``.
             mode: ``hybrid`` (vector and keyword, fused), ``vector`` or ``keyword``.
+            include_embeddings: Return each hit's stored vector (``embedding``), e.g. for
+                maximal-marginal-relevance reranking.
         """
         body: dict[str, Any] = {
             "query": query,
@@ -94,6 +97,8 @@ class SemanticMemoryApi:
             "threshold": threshold,
             "mode": mode,
         }
+        if include_embeddings:
+            body["include_embeddings"] = True
         put_optional(body, agent_id=agent_id, namespace=namespace, metadata_filter=metadata_filter)
         result = yield Call("POST", "/v1/memory/semantic/search", json=body, write=False)
         return [SemanticResponse.model_validate(r) for r in result["results"]]

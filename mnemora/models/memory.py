@@ -48,6 +48,7 @@ class SemanticResponse(_Response):
         parent_id: For a chunk, the memory it belongs to.
         chunk_index: For a chunk, its position.
         chunk_count: How many chunks the memory was cut into (``None`` if not chunked).
+        embedding: The stored vector (searches with ``include_embeddings`` only).
     """
 
     id: str
@@ -63,6 +64,7 @@ class SemanticResponse(_Response):
     parent_id: str | None = None
     chunk_index: int | None = None
     chunk_count: int | None = None
+    embedding: list[float] | None = None
 
 
 class EpisodeResponse(_Response):

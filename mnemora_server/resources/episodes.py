@@ -15,6 +15,9 @@ from mnemora_server.schemas.episodes import (
     EpisodeSearchOut,
     EpisodeSummarize,
     EpisodeWrite,
+    SessionAppend,
+    SessionAppended,
+    SessionDeleted,
     SessionQuery,
     SummaryOut,
 )
@@ -100,10 +103,42 @@ class AgentEpisodesResource:
 
 
 class SessionEpisodesResource:
-    """``GET /v1/memory/episodic/{agent_id}/sessions/{session_id}``."""
+    """``GET|POST|DELETE /v1/memory/episodic/{agent_id}/sessions/{session_id}``."""
 
-    def __init__(self, service: EpisodicMemoryService) -> None:
+    def __init__(self, service: EpisodicMemoryService, max_body_bytes: int) -> None:
         self._service = service
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Append episodes to a session, in order",
+        request=SessionAppend,
+        response=SessionAppended,
+        status=201,
+        writes=True,
+        tags=_TAGS,
+    )
+    def on_post(
+        self, req: falcon.Request, resp: falcon.Response, agent_id: str, session_id: str
+    ) -> None:
+        """Append episodes."""
+        tenant = tenant_of(req)
+        bind_agent(req, agent_id)
+        check_identifier(session_id, "session_id")
+        body = read_body(req, SessionAppend, self._max_body)
+        inputs = [
+            EpisodeInput(
+                agent_id=agent_id,
+                session_id=session_id,
+                type=item.type,
+                content=item.content,
+                metadata=item.metadata,
+                timestamp=None if item.timestamp is None else parse_time(item.timestamp),
+            )
+            for item in body.episodes
+        ]
+        stored = self._service.store(tenant.tenant_id, inputs, origin_of(req))
+        items = [EpisodeOut.of(ep) for ep in stored]
+        send(resp, SessionAppended(episodes=items, count=len(items)), 201)
 
     @operation(
         summary="Replay a session chronologically",
@@ -129,6 +164,22 @@ class SessionEpisodesResource:
                 agent_id=agent_id, episodes=items, count=len(items), next_cursor=page.next_cursor
             ),
         )
+
+    @operation(
+        summary="Delete a session's episodes in both tiers (a chat history's clear)",
+        response=SessionDeleted,
+        writes=True,
+        tags=_TAGS,
+    )
+    def on_delete(
+        self, req: falcon.Request, resp: falcon.Response, agent_id: str, session_id: str
+    ) -> None:
+        """Delete a session."""
+        tenant = tenant_of(req)
+        bind_agent(req, agent_id)
+        check_identifier(session_id, "session_id")
+        deleted = self._service.delete_session(tenant.tenant_id, agent_id, session_id)
+        send(resp, SessionDeleted(agent_id=agent_id, session_id=session_id, deleted=deleted))
 
 
 class EpisodeSearchResource:

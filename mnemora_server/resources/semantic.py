@@ -147,6 +147,7 @@ class SemanticSearchResource:
             top_k=body.top_k,
             threshold=body.threshold,
             mode=body.mode,
+            include_embeddings=body.include_embeddings,
         )
         results = [MemoryOut.scored(hit) for hit in hits]
         send(resp, SearchOut(results=results, count=len(results), mode=body.mode))

@@ -125,3 +125,36 @@ class SummaryOut(BaseModel):
     summary: str
     episodes: int
     model: str
+
+
+class SessionDeleted(BaseModel):
+    """How many episodes of a session were deleted (both tiers)."""
+
+    agent_id: str
+    session_id: str
+    deleted: int
+
+
+class SessionEpisode(BaseModel):
+    """One episode of a session append (the session comes from the path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EpisodeKind
+    content: Any = Field(description="Text or any JSON value.")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    timestamp: str | None = Field(default=None, description="ISO 8601 event time (imports).")
+
+
+class SessionAppend(RequestModel):
+    """``POST /v1/memory/episodic/{agent_id}/sessions/{session_id}``: append episodes in order
+    (each gets an event time a microsecond after the previous one, unless it has its own)."""
+
+    episodes: list[SessionEpisode] = Field(min_length=1, max_length=500)
+
+
+class SessionAppended(BaseModel):
+    """The stored episodes, in request order."""
+
+    episodes: list[EpisodeOut]
+    count: int

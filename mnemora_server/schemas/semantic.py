@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from mnemora_server.identifiers import AgentId, Identifier
 from mnemora_server.schemas.common import PageQuery, RequestModel
@@ -60,10 +66,13 @@ class MemorySearch(RequestModel):
     threshold: float = Field(default=0.1, ge=-1.0, le=1.0)
     metadata_filter: dict[str, Any] | None = Field(
         default=None,
-        description='{"k": v} and $eq $ne $gt $gte $lt $lte $in $nin $exists, $and $or',
+        description='{"k": v} and $eq $ne $gt $gte $lt $lte $in $nin $exists, $and $or $not',
     )
     filter: dict[str, Any] | None = Field(default=None, description="Alias of metadata_filter.")
     mode: Literal["hybrid", "vector", "keyword"] = "hybrid"
+    include_embeddings: bool = Field(
+        default=False, description="Return each hit's stored vector (for client-side MMR)."
+    )
 
 
 class MemoryListQuery(PageQuery):
@@ -93,6 +102,14 @@ class MemoryOut(BaseModel):
     similarity_score: float | None = None
     score: float | None = None
     matched: list[str] | None = None
+    embedding: list[float] | None = Field(default=None, description="Only when asked for.")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_embedding(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("embedding") is None:
+            data.pop("embedding", None)
+        return data
 
     @classmethod
     def of(cls, record: SemanticRecord, **extra: Any) -> MemoryOut:
@@ -108,6 +125,7 @@ class MemoryOut(BaseModel):
             parent_id=record.parent_id,
             chunk_index=record.chunk_index,
             chunk_count=record.chunk_count,
+            embedding=record.embedding,
             **extra,
         )
 

@@ -9,23 +9,20 @@ id, so no reader ever sees an episode twice or misses one.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from mnemora_server.errors import ConflictError, PayloadTooLargeError, UnavailableError
 from mnemora_server.failpoints import failpoint
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.retries import RequestOrigin
+from mnemora_server.services.segments import SegmentCache, build_segment, decode_segment
 from mnemora_server.stores.base import ColdStore, Episode, EpisodeFilter, EpisodeStore, Segment
-from mnemora_server.stores.base.episodes import cold_prefix, segment_key
+from mnemora_server.stores.base.episodes import cold_prefix
 
 _log = logging.getLogger(__name__)
 
@@ -95,56 +92,6 @@ def new_episode_id(timestamp: float, token: str | None = None) -> str:
     return f"ep_{int(timestamp * 1_000_000):014x}{token or uuid.uuid4().hex[:12]}"
 
 
-def encode_segment(episodes: list[Episode]) -> bytes:
-    """Episodes as gzip-compressed NDJSON."""
-    lines = (json.dumps(_episode_dict(ep), separators=(",", ":")) for ep in episodes)
-    return gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=6)
-
-
-def decode_segment(data: bytes) -> list[Episode]:
-    """The episodes of a segment."""
-    episodes = []
-    for line in gzip.decompress(data).decode().splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            episodes.append(Episode(**raw))
-    return episodes
-
-
-def _episode_dict(ep: Episode) -> dict[str, Any]:
-    return {
-        "id": ep.id,
-        "agent_id": ep.agent_id,
-        "session_id": ep.session_id,
-        "type": ep.type,
-        "content": ep.content,
-        "metadata": ep.metadata,
-        "timestamp": ep.timestamp,
-        "ingested_at": ep.ingested_at,
-    }
-
-
-class _SegmentCache:
-    """Decoded segments by object key (immutable objects, so never stale)."""
-
-    def __init__(self, capacity: int = 64) -> None:
-        self._items: OrderedDict[str, list[Episode]] = OrderedDict()
-        self._capacity = capacity
-        self._lock = threading.Lock()
-
-    def get(self, key: str, load: Callable[[], list[Episode]]) -> list[Episode]:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        episodes = load()
-        with self._lock:
-            self._items[key] = episodes
-            while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
-        return episodes
-
-
 class EpisodicMemoryService:
     """Stores, lists, replays, searches, tiers and purges episodes."""
 
@@ -160,7 +107,7 @@ class EpisodicMemoryService:
         self._cold = cold
         self._retention = hot_retention_seconds
         self._clock = clock
-        self._cache = _SegmentCache()
+        self._cache = SegmentCache()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -181,7 +128,8 @@ class EpisodicMemoryService:
                 raise PayloadTooLargeError(
                     f"episode is {size} bytes; the limit is {MAX_EPISODE_BYTES}"
                 )
-            timestamp = now if item.timestamp is None else item.timestamp
+            # Episodes of one request keep their order: each is a microsecond after the last.
+            timestamp = now + index * 1e-6 if item.timestamp is None else item.timestamp
             episodes.append(
                 Episode(
                     id=new_episode_id(timestamp, None if origin is None else origin.token(index)),
@@ -325,20 +273,7 @@ class EpisodicMemoryService:
         return TieringReport(len(candidates), segments, moved, orphans)
 
     def _move(self, tenant_id: str, agent_id: str, batch: list[Episode]) -> None:
-        data = encode_segment(batch)
-        first = batch[0].timestamp
-        day = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d")
-        segment_id = f"seg_{int(first * 1_000_000):014x}{uuid.uuid4().hex[:8]}"
-        segment = Segment(
-            segment_id=segment_id,
-            agent_id=agent_id,
-            key=segment_key(tenant_id, agent_id, day, segment_id),
-            count=len(batch),
-            bytes=sum(e.stored_bytes for e in batch),
-            min_ts=min(e.timestamp for e in batch),
-            max_ts=max(e.timestamp for e in batch),
-            sessions=tuple(sorted({e.session_id for e in batch})),
-        )
+        segment, data = build_segment(tenant_id, agent_id, batch)
         self._cold.put(segment.key, data)
         failpoint("tier.after_segment_write")
         try:
@@ -359,6 +294,28 @@ class EpisodicMemoryService:
         return removed
 
     # -- erasure -----------------------------------------------------------------------------
+
+    def delete_session(self, tenant_id: str, agent_id: str, session_id: str) -> int:
+        """Delete one session's episodes in both tiers; return how many were deleted.
+
+        Each cold segment holding the session is rewritten without it (a new object, then
+        the manifest swap, then the old object goes); a crash in between leaves at most an
+        unrecorded object, which tiering sweeps away.
+        """
+        deleted = 0
+        for segment in self._hot.segments(tenant_id, agent_id, session_id=session_id):
+            episodes = self._segment_episodes(segment)
+            leaving = [ep for ep in episodes if ep.session_id == session_id]
+            staying = [ep for ep in episodes if ep.session_id != session_id]
+            replacement = None
+            if staying:
+                replacement, data = build_segment(tenant_id, agent_id, staying)
+                self._cold.put(replacement.key, data)
+            self._hot.replace_segment(tenant_id, segment, replacement)
+            self._cold.delete_prefix(segment.key)
+            self._hot.unindex(tenant_id, agent_id, leaving)
+            deleted += len(leaving)
+        return deleted + self._hot.delete_session(tenant_id, agent_id, session_id)
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> dict[str, int]:
         """Delete every episode of an agent in both tiers, objects first (resumable)."""

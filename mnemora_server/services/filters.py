@@ -1,4 +1,5 @@
-"""Metadata filters: ``{"k": v}``, ``$eq $ne $gt $gte $lt $lte $in $nin $exists``, ``$and $or``.
+"""Metadata filters: ``{"k": v}``, ``$eq $ne $gt $gte $lt $lte $in $nin $exists``,
+``$and $or $not``.
 
 A filter is parsed once into a tree (validated, 400 on anything unknown) that stores evaluate:
 in process with :meth:`MetadataFilter.matches`, or compiled to their own query language.
@@ -31,7 +32,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Group:
-    """``$and`` or ``$or`` of sub-filters."""
+    """``$and`` or ``$or`` of sub-filters, or ``$not`` of one."""
 
     op: str
     children: tuple[Condition | Group, ...]
@@ -71,6 +72,10 @@ class MetadataFilter:
                 if not isinstance(value, list) or not value:
                     raise ValidationError(f"{key} takes a non-empty list of filters")
                 children.append(Group(key, tuple(self._parse(v, depth + 1) for v in value)))
+            elif key == "$not":
+                if not isinstance(value, Mapping) or not value:
+                    raise ValidationError("$not takes one non-empty filter")
+                children.append(Group(key, (self._parse(value, depth + 1),)))
             elif key.startswith("$"):
                 raise ValidationError(f"unknown filter operator {key!r}")
             else:
@@ -135,6 +140,8 @@ def _ordered(a: Any, b: Any) -> bool:
 def _evaluate(node: Condition | Group, metadata: Mapping[str, Any]) -> bool:
     if isinstance(node, Group):
         results = (_evaluate(child, metadata) for child in node.children)
+        if node.op == "$not":
+            return not all(results)
         return all(results) if node.op == "$and" else any(results)
     actual = lookup(metadata, node.field)
     present = actual is not _MISSING

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -263,8 +263,10 @@ class SemanticMemoryService:
         top_k: int,
         threshold: float,
         mode: SearchMode,
+        include_embeddings: bool = False,
     ) -> list[ScoredMemory]:
-        """Search the tenant's memories by meaning, by keywords, or both (fused by rank)."""
+        """Search the tenant's memories by meaning, by keywords, or both (fused by rank);
+        with ``include_embeddings`` each hit's record carries its stored vector."""
         matcher = MetadataFilter(metadata_filter)
         matches = None if matcher.empty else matcher.matches
         vector_hits: list[SemanticHit] = []
@@ -290,7 +292,14 @@ class SemanticMemoryService:
                 matches=matches,
                 limit=pool,
             )
-        return _fuse(vector_hits, keyword_hits, top_k)
+        fused = _fuse(vector_hits, keyword_hits, top_k)
+        if not include_embeddings:
+            return fused
+        vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
+        return [
+            replace(hit, record=replace(hit.record, embedding=vectors.get(hit.record.id)))
+            for hit in fused
+        ]
 
 
 def _fuse(

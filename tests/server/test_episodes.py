@@ -265,3 +265,79 @@ def test_purge_removes_hot_cold_and_search_rows(
     assert len(listing(api, key, agent="other")) == 10
     again = api.call(key, "DELETE", "/v1/memory/bot").json["data"]
     assert again["episodes_deleted"] == 0
+
+
+def test_deleting_a_session_removes_it_from_both_tiers_and_keeps_the_others(
+    api: Api, key: str, clock: Clock, settings: Settings, stores: Stores, embedder: Embedder
+) -> None:
+    old = clock.now - 10 * DAY
+    for i in range(3):
+        add(api, key, f"old chat about invoices {i}", session="gone", at=old + i)
+        add(api, key, f"old chat about refunds {i}", session="kept", at=old + i)
+    add(api, key, "new chat about invoices", session="gone")
+    add(api, key, "new chat about refunds", session="kept")
+    services = Services.build(settings, stores, embedder, clock)
+    assert services.episodic.tier().episodes == 6
+    before = api.call(key, "GET", "/v1/usage").json["data"]["episodes_stored"]
+    r = api.call(key, "DELETE", "/v1/memory/episodic/bot/sessions/gone")
+    assert r.status_code == 200, r.text
+    assert r.json["data"]["deleted"] == 4
+    assert (
+        api.call(key, "GET", "/v1/memory/episodic/bot/sessions/gone").json["data"]["episodes"] == []
+    )
+    kept = api.call(key, "GET", "/v1/memory/episodic/bot/sessions/kept").json["data"]["episodes"]
+    assert [e["content"] for e in kept][-1] == "new chat about refunds"
+    assert len(kept) == 4, "the rewritten segment keeps the other session's episodes"
+    found = api.call(key, "POST", "/v1/memory/episodic/search", json={"query": "invoices"})
+    assert found.json["data"]["results"] == []
+    assert (
+        len(
+            api.call(key, "POST", "/v1/memory/episodic/search", json={"query": "refunds"}).json[
+                "data"
+            ]["results"]
+        )
+        == 4
+    )
+    after = api.call(key, "GET", "/v1/usage").json["data"]["episodes_stored"]
+    assert after == before - 4
+    again = api.call(key, "DELETE", "/v1/memory/episodic/bot/sessions/gone")
+    assert again.json["data"]["deleted"] == 0
+    other = api.tenant("other")
+    add(api, other, "their chat", session="kept")
+    assert (
+        api.call(other, "DELETE", "/v1/memory/episodic/bot/sessions/kept").json["data"]["deleted"]
+        == 1
+    )
+    assert (
+        len(api.call(key, "GET", "/v1/memory/episodic/bot/sessions/kept").json["data"]["episodes"])
+        == 4
+    )
+
+
+def test_a_session_append_keeps_the_order_of_its_episodes(api: Api, key: str) -> None:
+    messages = [
+        {"type": "conversation", "content": {"role": r, "text": f"m{i}"}}
+        for i, r in enumerate(["user", "ai"] * 30)
+    ]
+    r = api.call(
+        key, "POST", "/v1/memory/episodic/bot/sessions/chat-1", json={"episodes": messages}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json["data"]["count"] == 60
+    replayed = api.call(key, "GET", "/v1/memory/episodic/bot/sessions/chat-1").json["data"][
+        "episodes"
+    ]
+    assert [e["content"]["text"] for e in replayed] == [f"m{i}" for i in range(60)]
+    bad = api.call(
+        key,
+        "POST",
+        "/v1/memory/episodic/bot/sessions/chat-1",
+        json={"episodes": [{"type": "nonsense", "content": "x"}]},
+    )
+    assert bad.status_code == 400
+    assert (
+        len(
+            api.call(key, "GET", "/v1/memory/episodic/bot/sessions/chat-1").json["data"]["episodes"]
+        )
+        == 60
+    )

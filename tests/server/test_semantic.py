@@ -250,6 +250,8 @@ def test_long_text_is_chunked_with_overlap_and_linked_to_its_parent(api: Api, ke
         ({"flag": True}, {"a"}),
         ({"flag": 1}, set()),
         ({"priority": 1.0}, {"a"}),
+        ({"$not": {"lang": "en"}}, {"b", "d"}),
+        ({"$not": {"$or": [{"lang": "de"}, {"priority": {"$lt": 1}}]}}, {"a", "c"}),
     ],
 )
 def test_metadata_filters(
@@ -286,6 +288,8 @@ def test_metadata_filters(
         {"a": {"$in": "x"}},
         {"a": {"$gt": [1]}},
         {"a": {"$exists": "yes"}},
+        {"$not": []},
+        {"$not": {}},
     ],
 )
 def test_bad_filters_are_400(api: Api, key: str, metadata_filter: dict[str, Any]) -> None:
@@ -401,3 +405,23 @@ def test_kept_totals_match_a_recount(api: Api, key: str, backend: Backend) -> No
         assert kept == recount
     usage = api.call(key, "GET", "/v1/usage").json["data"]
     assert (usage["memories_stored"], usage["vectors_stored"]) == (2, 2)
+
+
+def test_search_returns_stored_vectors_when_asked(api: Api, key: str) -> None:
+    store(api, key, "The parcel left the depot", metadata={"n": 1})
+    plain = search(api, key, "parcel", mode="vector")
+    assert "embedding" not in plain[0]
+    r = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic/search",
+        json={"query": "parcel", "mode": "vector", "include_embeddings": True},
+    )
+    hit = r.json["data"]["results"][0]
+    assert len(hit["embedding"]) == 384
+    assert abs(sum(x * x for x in hit["embedding"]) - 1.0) < 1e-3
+    embedded = api.call(
+        key, "POST", "/v1/embeddings", json={"input": ["The parcel left the depot"]}
+    )
+    same = embedded.json["data"]["embeddings"][0]
+    assert sum(a * b for a, b in zip(same, hit["embedding"], strict=True)) > 0.999

@@ -185,6 +185,16 @@ class EpisodeStore(Store, Protocol):
     def commit_segment(self, tenant_id: str, segment: Segment, ids: list[str]) -> None:
         """Record a written segment and delete its episodes from the hot tier, atomically."""
 
+    def delete_session(self, tenant_id: str, agent_id: str, session_id: str) -> int:
+        """Delete a session's hot episodes with their search entries; return how many."""
+
+    def unindex(self, tenant_id: str, agent_id: str, episodes: list[Episode]) -> None:
+        """Remove the search entries of episodes (cold ones a service is deleting)."""
+
+    def replace_segment(self, tenant_id: str, old: Segment, new: Segment | None) -> None:
+        """Put ``new`` in the manifest in place of ``old`` (or just remove ``old``), with the
+        totals following."""
+
     def segments(
         self,
         tenant_id: str,

@@ -324,6 +324,9 @@ class SemanticStore(Store, Protocol):
     ) -> list[SemanticHit]:
         """Records matching the words of ``text``, most relevant first."""
 
+    def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of live records (or chunks) by id; ids without one are left out."""
+
     def totals(self, tenant_id: str) -> MemoryTotals:
         """The tenant's live totals."""
 

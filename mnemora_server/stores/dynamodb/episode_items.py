@@ -5,6 +5,7 @@
 - Tenant registry: ``tenant#/`` -> ``EPISODES#<agent>`` (shared with working memory's table),
   and ``/episode-tenants`` -> ``<tenant>`` (which tenants have episodes: tiering needs no Scan).
 - Manifest: ``/segments/<tenant>`` -> ``<agent>#<segment>``.
+- Totals: ``tenant#/`` -> ``EPTOTALS#<agent>``: the agent's episodes and bytes over both tiers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,41 @@ from mnemora_server.stores.dynamodb.table import DynamoTable
 EPISODE = "EPISODE#"
 REGISTRY = "EPISODES#"
 TENANTS = "/episode-tenants"
+TOTALS = "EPTOTALS#"
+
+
+def totals_key(tenant_id: str, agent_id: str) -> dict[str, Any]:
+    """The key of an agent's totals item."""
+    return {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": TOTALS + agent_id}}
+
+
+def totals_update(tenant_id: str, agent_id: str, episodes: int, size: int) -> dict[str, Any]:
+    """An ``Update`` (of a transaction or ``update_item``) adding to an agent's totals."""
+    return {
+        "Key": totals_key(tenant_id, agent_id),
+        "UpdateExpression": "ADD episodes :episodes, #bytes :size",
+        "ExpressionAttributeNames": {"#bytes": "bytes"},
+        "ExpressionAttributeValues": {
+            ":episodes": {"N": str(episodes)},
+            ":size": {"N": str(size)},
+        },
+    }
+
+
+def manifest_item(tenant_id: str, segment: Segment) -> dict[str, Any]:
+    """The manifest item recording a segment."""
+    return {
+        "pk": {"S": dynamo_manifest_pk(tenant_id)},
+        "sk": {"S": f"{segment.agent_id}#{segment.segment_id}"},
+        "segment_id": {"S": segment.segment_id},
+        "agent_id": {"S": segment.agent_id},
+        "object_key": {"S": segment.key},
+        "episodes": {"N": str(segment.count)},
+        "bytes": {"N": str(segment.bytes)},
+        "min_ts": {"N": repr(segment.min_ts)},
+        "max_ts": {"N": repr(segment.max_ts)},
+        "sessions": {"S": json.dumps(list(segment.sessions))},
+    }
 
 
 def stamp(ts: float) -> str:

@@ -8,16 +8,18 @@ run moves them again.
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from mnemora_server.errors import ConflictError
 from mnemora_server.stores.base import Episode, Segment
 from mnemora_server.stores.dynamodb.episode_items import (
     TENANTS,
+    manifest_item,
     query_episodes,
     segment_from_item,
     sort_key,
     tenant_agents,
+    totals_update,
 )
 from mnemora_server.stores.dynamodb.keys import dynamo_agent_pk, dynamo_manifest_pk
 from mnemora_server.stores.dynamodb.table import DynamoTable
@@ -61,21 +63,7 @@ class DynamoEpisodeSegments:
         }
         if len(episodes) != len(ids):
             raise ConflictError("episodes changed while they were being tiered")
-        self.table.call(
-            "put_item",
-            Item={
-                "pk": {"S": dynamo_manifest_pk(tenant_id)},
-                "sk": {"S": f"{segment.agent_id}#{segment.segment_id}"},
-                "segment_id": {"S": segment.segment_id},
-                "agent_id": {"S": segment.agent_id},
-                "object_key": {"S": segment.key},
-                "episodes": {"N": str(segment.count)},
-                "bytes": {"N": str(segment.bytes)},
-                "min_ts": {"N": repr(segment.min_ts)},
-                "max_ts": {"N": repr(segment.max_ts)},
-                "sessions": {"S": json.dumps(list(segment.sessions))},
-            },
-        )
+        self.table.call("put_item", Item=manifest_item(tenant_id, segment))
         pk = dynamo_agent_pk(tenant_id, segment.agent_id)
         self.table.delete_items(
             [
@@ -83,6 +71,22 @@ class DynamoEpisodeSegments:
                 for ep in episodes.values()
             ]
         )
+
+    def replace_segment(self, tenant_id: str, old: Segment, new: Segment | None) -> None:
+        """Record ``new`` and drop ``old`` from the manifest and totals in one transaction."""
+        table = self.table.name
+        items: list[dict[str, Any]] = []
+        if new is not None:
+            items.append({"Put": {"TableName": table, "Item": manifest_item(tenant_id, new)}})
+        old_key = {
+            "pk": {"S": dynamo_manifest_pk(tenant_id)},
+            "sk": {"S": f"{old.agent_id}#{old.segment_id}"},
+        }
+        items.append({"Delete": {"TableName": table, "Key": old_key}})
+        count, size = (new.count, new.bytes) if new is not None else (0, 0)
+        update = totals_update(tenant_id, old.agent_id, count - old.count, size - old.bytes)
+        items.append({"Update": {"TableName": table, **update}})
+        self.table.transact(items)
 
     def segments(
         self,

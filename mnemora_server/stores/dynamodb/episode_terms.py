@@ -52,6 +52,18 @@ class DynamoEpisodeTerms:
         ranked = sorted(scores.items(), key=lambda kv: (kv[1], kv[0][2]), reverse=True)
         return [(ref[0], ref[1], ref[2], score) for ref, score in ranked[:limit]]
 
+    def unindex(self, tenant_id: str, agent_id: str, episodes: list[Episode]) -> None:
+        """Remove the term postings of episodes (the term set keeps its words until purge)."""
+        keys = [
+            {
+                "pk": string_attr(dynamo_term_pk(tenant_id, agent_id, term)),
+                "sk": string_attr(f"{stamp(ep.timestamp)}#{ep.id}"),
+            }
+            for ep in episodes
+            for term in query_terms(searchable_text(ep.content))[:_MAX_TERMS]
+        ]
+        self.table.delete_items(keys)
+
     def _purge_terms(self, tenant_id: str, agent_id: str) -> None:
         termset = dynamo_termset_pk(tenant_id, agent_id)
         for term_item in list(self.table.query(termset, "")):

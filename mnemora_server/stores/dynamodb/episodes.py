@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -32,10 +31,13 @@ from mnemora_server.stores.dynamodb.episode_items import (
     EPISODE,
     REGISTRY,
     TENANTS,
+    TOTALS,
     episode_from_item,
     query_episodes,
     sort_key,
     tenant_agents,
+    totals_key,
+    totals_update,
 )
 from mnemora_server.stores.dynamodb.episode_segments import DynamoEpisodeSegments
 from mnemora_server.stores.dynamodb.episode_terms import DynamoEpisodeTerms
@@ -45,8 +47,6 @@ from mnemora_server.stores.dynamodb.keys import (
     dynamo_tenant_pk,
 )
 from mnemora_server.stores.dynamodb.table import DynamoTable
-
-_TOTALS = "EPTOTALS#"
 
 
 def _already_stored(exc: ClientError) -> bool:
@@ -121,13 +121,7 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
                         {
                             "Update": {
                                 "TableName": self.table.name,
-                                "Key": self._totals_key(tenant_id, ep.agent_id),
-                                "UpdateExpression": "ADD episodes :one, #bytes :size",
-                                "ExpressionAttributeNames": {"#bytes": "bytes"},
-                                "ExpressionAttributeValues": {
-                                    ":one": {"N": "1"},
-                                    ":size": {"N": str(ep.stored_bytes)},
-                                },
+                                **totals_update(tenant_id, ep.agent_id, 1, ep.stored_bytes),
                             }
                         },
                     ]
@@ -146,10 +140,6 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
             stored += 1
             self._index_terms(tenant_id, ep)
         return stored
-
-    @staticmethod
-    def _totals_key(tenant_id: str, agent_id: str) -> dict[str, Any]:
-        return {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": _TOTALS + agent_id}}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -224,6 +214,25 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
                 found[episode_id] = episode_from_item(item)
         return found
 
+    def delete_session(self, tenant_id: str, agent_id: str, session_id: str) -> int:
+        """Delete a session's hot episodes with their term postings and totals."""
+        pk = dynamo_agent_pk(tenant_id, agent_id)
+        # The agent's own partition (consistent reads), not the session index (eventual).
+        doomed = [
+            ep
+            for ep in query_episodes(self.table, pk, newest_first=False)
+            if ep.session_id == session_id
+        ]
+        if not doomed:
+            return 0
+        self.unindex(tenant_id, agent_id, doomed)
+        self.table.delete_items(
+            [{"pk": {"S": pk}, "sk": {"S": sort_key(ep.timestamp, ep.id)}} for ep in doomed]
+        )
+        size = sum(ep.stored_bytes for ep in doomed)
+        self.table.call("update_item", **totals_update(tenant_id, agent_id, -len(doomed), -size))
+        return len(doomed)
+
     def agents(self, tenant_id: str) -> list[str]:
         """Agents of the tenant with episodes in either tier."""
         return tenant_agents(self.table, tenant_id)
@@ -231,7 +240,7 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
     def totals(self, tenant_id: str) -> EpisodeTotals:
         """Episodes, bytes and agents of the tenant in both tiers (one counter item per agent)."""
         episodes = size = 0
-        for item in self.table.query(dynamo_tenant_pk(tenant_id), _TOTALS):
+        for item in self.table.query(dynamo_tenant_pk(tenant_id), TOTALS):
             episodes += int(item.get("episodes", {"N": "0"})["N"])
             size += int(item.get("bytes", {"N": "0"})["N"])
         return EpisodeTotals(episodes=episodes, bytes=size, agents=len(self.agents(tenant_id)))
@@ -255,7 +264,7 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
             # Last: the cold tier is gone (the service purges it first), and so is the hot one.
             self.table.delete_items(
                 [
-                    self._totals_key(tenant_id, agent_id),
+                    totals_key(tenant_id, agent_id),
                     {"pk": {"S": dynamo_tenant_pk(tenant_id)}, "sk": {"S": REGISTRY + agent_id}},
                 ]
             )

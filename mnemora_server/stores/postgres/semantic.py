@@ -328,6 +328,16 @@ class PostgresSemanticStore(BackedStore):
             rows = cur.fetchall()
         return any(row[0] is None for row in rows)
 
+    def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of live records (or chunks) by id."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "SELECT id, embedding::text FROM semantic WHERE tenant_id = %s"
+                " AND deleted_at IS NULL AND embedding IS NOT NULL AND id = ANY(%s)",
+                (tenant_id, list(record_ids)),
+            )
+            return {row[0]: json.loads(row[1]) for row in cur.fetchall()}
+
     def totals(self, tenant_id: str) -> MemoryTotals:
         """The tenant's live records, vectors and bytes, and its agents (kept by a trigger)."""
         with self.db.transaction(tenant_id) as cur:

@@ -234,21 +234,50 @@ class SqliteEpisodeStore(BackedStore):
                 ).rowcount
             if removed != len(ids):
                 raise ConflictError("episodes changed while they were being tiered")
+            _insert_segment(conn, tenant_id, segment)
+
+    def delete_session(self, tenant_id: str, agent_id: str, session_id: str) -> int:
+        """Delete a session's hot episodes and their search rows."""
+        with self.db.write() as conn:
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM episodes WHERE tenant_id = ? AND agent_id = ?"
+                    " AND session_id = ?",
+                    (tenant_id, agent_id, session_id),
+                )
+            ]
+            self._unindex(conn, tenant_id, agent_id, ids)
             conn.execute(
-                "INSERT INTO cold_segments (tenant_id, agent_id, segment_id, object_key,"
-                " episodes, bytes, min_ts, max_ts, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    tenant_id,
-                    segment.agent_id,
-                    segment.segment_id,
-                    segment.key,
-                    segment.count,
-                    segment.bytes,
-                    segment.min_ts,
-                    segment.max_ts,
-                    json.dumps(segment.sessions),
-                ),
+                "DELETE FROM episodes WHERE tenant_id = ? AND agent_id = ? AND session_id = ?",
+                (tenant_id, agent_id, session_id),
             )
+        return len(ids)
+
+    def unindex(self, tenant_id: str, agent_id: str, episodes: list[Episode]) -> None:
+        """Remove the search rows of episodes."""
+        with self.db.write() as conn:
+            self._unindex(conn, tenant_id, agent_id, [ep.id for ep in episodes])
+
+    @staticmethod
+    def _unindex(conn: Any, tenant_id: str, agent_id: str, ids: list[str]) -> None:
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            conn.execute(
+                "DELETE FROM episode_text WHERE tenant_id = ? AND agent_id = ?"  # noqa: S608
+                f" AND episode_id IN ({','.join('?' * len(part))})",
+                (tenant_id, agent_id, *part),
+            )
+
+    def replace_segment(self, tenant_id: str, old: Segment, new: Segment | None) -> None:
+        """Swap a segment's manifest row (triggers keep the totals)."""
+        with self.db.write() as conn:
+            conn.execute(
+                "DELETE FROM cold_segments WHERE tenant_id = ? AND agent_id = ? AND segment_id = ?",
+                (tenant_id, old.agent_id, old.segment_id),
+            )
+            if new is not None:
+                _insert_segment(conn, tenant_id, new)
 
     def segments(
         self,
@@ -353,3 +382,21 @@ class SqliteEpisodeStore(BackedStore):
     def purge_tenant(self, tenant_id: str) -> int:
         """Delete the tenant's hot episodes and search rows."""
         return self._purge(tenant_id, None)
+
+
+def _insert_segment(conn: Any, tenant_id: str, segment: Segment) -> None:
+    conn.execute(
+        "INSERT INTO cold_segments (tenant_id, agent_id, segment_id, object_key,"
+        " episodes, bytes, min_ts, max_ts, sessions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            tenant_id,
+            segment.agent_id,
+            segment.segment_id,
+            segment.key,
+            segment.count,
+            segment.bytes,
+            segment.min_ts,
+            segment.max_ts,
+            json.dumps(segment.sessions),
+        ),
+    )

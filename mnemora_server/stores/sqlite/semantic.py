@@ -289,6 +289,21 @@ class SqliteSemanticStore(BackedStore):
                 )
         return True
 
+    def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of live records (or chunks) by id."""
+        found: dict[str, list[float]] = {}
+        with self.db.read() as conn:
+            for start in range(0, len(record_ids), 500):
+                part = record_ids[start : start + 500]
+                rows = conn.execute(
+                    "SELECT id, embedding FROM semantic WHERE tenant_id = ?"  # noqa: S608
+                    f" AND deleted_at IS NULL AND embedding IS NOT NULL AND id IN"
+                    f" ({','.join('?' * len(part))})",
+                    (tenant_id, *part),
+                ).fetchall()
+                found.update((row[0], np.frombuffer(row[1], np.float32).tolist()) for row in rows)
+        return found
+
     def totals(self, tenant_id: str) -> MemoryTotals:
         """The tenant's live records, vectors and bytes (kept by triggers) and agents."""
         with self.db.read() as conn:
