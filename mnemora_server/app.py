@@ -55,6 +55,8 @@ from mnemora_server.resources.procedures import (
 )
 from mnemora_server.resources.semantic import (
     EmbeddingsResource,
+    SemanticBatchDeleteResource,
+    SemanticBatchGetResource,
     SemanticBatchResource,
     SemanticCollectionResource,
     SemanticItemResource,
@@ -151,6 +153,8 @@ def build_routes(
         ("/v1/state/{agent_id}/{session_id}", SessionStateResource(state)),
         ("/v1/memory/semantic", SemanticCollectionResource(semantic, body)),
         ("/v1/memory/semantic/batch", SemanticBatchResource(semantic, body)),
+        ("/v1/memory/semantic/batch/get", SemanticBatchGetResource(semantic, body)),
+        ("/v1/memory/semantic/batch/delete", SemanticBatchDeleteResource(semantic, body)),
         ("/v1/memory/semantic/search", SemanticSearchResource(semantic, body)),
         ("/v1/memory/semantic/{memory_id}", SemanticItemResource(semantic, body)),
         ("/v1/embeddings", EmbeddingsResource(semantic, embedder.name, body)),

@@ -114,6 +114,25 @@ class SemanticMemoryApi:
         return SemanticResponse.model_validate(result)
 
     @api_method
+    def get_memories(
+        self,
+        ids: list[str],
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> Plan[list[SemanticResponse]]:
+        """Up to 500 memories by id, in the order asked; unknown or deleted ids are left out.
+
+        Args:
+            ids: The memory ids.
+            agent_id: Only memories of this agent.
+            namespace: Only memories of this namespace.
+        """
+        body: dict[str, Any] = {"ids": ids}
+        put_optional(body, agent_id=agent_id, namespace=namespace)
+        result = yield Call("POST", "/v1/memory/semantic/batch/get", json=body, write=False)
+        return [SemanticResponse.model_validate(m) for m in result["memories"]]
+
+    @api_method
     def update_memory(
         self,
         memory_id: str,
@@ -130,6 +149,28 @@ class SemanticMemoryApi:
     def delete_memory(self, memory_id: str) -> Plan[None]:
         """Soft-delete a memory: hidden from reads and search at once; purge erases it."""
         yield Call("DELETE", f"/v1/memory/semantic/{segment(memory_id)}")
+
+    @api_method
+    def delete_memories(
+        self,
+        ids: list[str],
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> Plan[list[str]]:
+        """Soft-delete up to 500 memories by id in one transaction.
+
+        Args:
+            ids: The memory ids.
+            agent_id: Only memories of this agent are deleted.
+            namespace: Only memories of this namespace are deleted.
+
+        Returns:
+            The ids deleted (unknown, already deleted or out-of-scope ids are not).
+        """
+        body: dict[str, Any] = {"ids": ids}
+        put_optional(body, agent_id=agent_id, namespace=namespace)
+        result = yield Call("POST", "/v1/memory/semantic/batch/delete", json=body)
+        return list(result["deleted"])
 
     @api_pages
     def iter_memories(

@@ -9,10 +9,12 @@ from mnemora_server.http import operation, read_body, read_query, send
 from mnemora_server.identifiers import check_identifier
 from mnemora_server.resources.context import bind_agent, tenant_of
 from mnemora_server.schemas.semantic import (
+    DeletedMemories,
     EmbeddingsOut,
     EmbeddingsRequest,
     MemoryBatch,
     MemoryBatchOut,
+    MemoryIds,
     MemoryItem,
     MemoryList,
     MemoryListQuery,
@@ -116,6 +118,57 @@ class SemanticBatchResource:
         )
         items = [MemoryOut.of(w.record, deduplicated=w.deduplicated) for w in written]
         send(resp, MemoryBatchOut(memories=items, count=len(items)), 201)
+
+
+class SemanticBatchGetResource:
+    """``POST /v1/memory/semantic/batch/get``."""
+
+    def __init__(self, service: SemanticMemoryService, max_body_bytes: int) -> None:
+        self._service = service
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Read up to 500 memories by id (unknown ids are left out)",
+        request=MemoryIds,
+        response=MemoryList,
+        writes=False,
+        tags=_TAGS,
+    )
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Read memories by id."""
+        tenant = tenant_of(req)
+        body = read_body(req, MemoryIds, self._max_body)
+        records = self._service.get_many(
+            tenant.tenant_id, body.ids, agent_id=body.agent_id, namespace=body.namespace
+        )
+        items = [MemoryOut.of(r) for r in records]
+        send(resp, MemoryList(memories=items, count=len(items), next_cursor=None))
+
+
+class SemanticBatchDeleteResource:
+    """``POST /v1/memory/semantic/batch/delete``."""
+
+    def __init__(self, service: SemanticMemoryService, max_body_bytes: int) -> None:
+        self._service = service
+        self._max_body = max_body_bytes
+
+    @operation(
+        summary="Soft-delete up to 500 memories by id, atomically",
+        request=MemoryIds,
+        response=DeletedMemories,
+        writes=True,
+        tags=_TAGS,
+    )
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Delete memories by id."""
+        tenant = tenant_of(req)
+        body = read_body(req, MemoryIds, self._max_body)
+        if body.agent_id is not None:
+            bind_agent(req, body.agent_id)
+        deleted = self._service.delete_many(
+            tenant.tenant_id, body.ids, agent_id=body.agent_id, namespace=body.namespace
+        )
+        send(resp, DeletedMemories(deleted=deleted, count=len(deleted)))
 
 
 class SemanticSearchResource:

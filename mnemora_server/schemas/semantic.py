@@ -75,6 +75,15 @@ class MemorySearch(RequestModel):
     )
 
 
+class MemoryIds(RequestModel):
+    """``POST /v1/memory/semantic/batch/get`` and ``.../batch/delete``: memories by id, only
+    those of ``agent_id`` (and ``namespace``) when given."""
+
+    ids: list[Identifier] = Field(min_length=1, max_length=500)
+    agent_id: AgentId | None = None
+    namespace: Identifier | None = None
+
+
 class MemoryListQuery(PageQuery):
     """Query of ``GET /v1/memory/semantic``."""
 
@@ -142,6 +151,13 @@ class MemoryBatchOut(BaseModel):
     """The stored batch, in request order."""
 
     memories: list[MemoryOut]
+    count: int
+
+
+class DeletedMemories(BaseModel):
+    """The ids that were deleted (unknown, already deleted and out-of-scope ids are not)."""
+
+    deleted: list[str]
     count: int
 
 

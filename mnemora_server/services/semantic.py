@@ -247,10 +247,45 @@ class SemanticMemoryService:
             raise NotFoundError(f"no memory {record_id!r}")
         return record
 
+    def get_many(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+    ) -> list[SemanticRecord]:
+        """The tenant's live memories among ``record_ids`` in the order asked (each once),
+        only those of ``agent_id`` / ``namespace`` when given; unknown ids are left out."""
+        found = {
+            record.id: record
+            for record in self._store.get_many(
+                tenant_id, record_ids, agent_id=agent_id, namespace=namespace
+            )
+        }
+        return [found[i] for i in dict.fromkeys(record_ids) if i in found]
+
     def delete(self, tenant_id: str, record_id: str) -> None:
         """Soft-delete a memory: hidden from reads and search until purged."""
-        if not self._store.soft_delete(tenant_id, record_id, self._clock()):
+        if not self._store.soft_delete(tenant_id, [record_id], self._clock()):
             raise NotFoundError(f"no memory {record_id!r}")
+
+    def delete_many(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        *,
+        agent_id: str | None,
+        namespace: str | None,
+    ) -> list[str]:
+        """Soft-delete memories in one transaction (only those of ``agent_id`` /
+        ``namespace`` when given); returns the ids deleted, in the order asked."""
+        deleted = set(
+            self._store.soft_delete(
+                tenant_id, record_ids, self._clock(), agent_id=agent_id, namespace=namespace
+            )
+        )
+        return [i for i in dict.fromkeys(record_ids) if i in deleted]
 
     def search(
         self,

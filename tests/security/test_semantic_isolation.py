@@ -50,6 +50,22 @@ def test_b_cannot_read_change_or_delete_a_memory_by_id(
     assert mine["metadata"]["owner"] == "alice@a.example"
 
 
+def test_b_cannot_read_or_delete_a_memories_in_batches(
+    api: Api, setup: tuple[str, str, str]
+) -> None:
+    a, b, memory_id = setup
+    for scope in ({}, {"agent_id": "bot"}, {"agent_id": "bot", "namespace": "default"}):
+        body = {"ids": [memory_id, "shared-id"], **scope}
+        got = api.call(b, "POST", "/v1/memory/semantic/batch/get", json=body)
+        assert got.status_code == 200
+        assert got.json["data"]["memories"] == []
+        assert not _leaks(got.text)
+        gone = api.call(b, "POST", "/v1/memory/semantic/batch/delete", json=body)
+        assert gone.json["data"] == {"deleted": [], "count": 0}
+    mine = api.call(a, "POST", "/v1/memory/semantic/batch/get", json={"ids": [memory_id]})
+    assert [m["content"] for m in mine.json["data"]["memories"]] == [SECRET]
+
+
 def test_b_searches_never_return_a_rows(api: Api, setup: tuple[str, str, str]) -> None:
     _, b, _ = setup
     api.call(b, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": "B's note"})

@@ -212,6 +212,49 @@ def test_soft_delete_hides_at_once_and_purge_removes_the_rows(
     assert left == [], "no row, index entry or partition of the agent remains"
 
 
+def test_memories_by_id_read_and_delete_in_one_request_within_an_agent(api: Api, key: str) -> None:
+    for i, note in enumerate(NOTES[:3]):
+        store(api, key, note, id=f"note-{i}", metadata={"i": i})
+    body = {"agent_id": "other-agent", "content": NOTES[3], "id": "note-3"}
+    assert api.call(key, "POST", "/v1/memory/semantic", json=body).status_code == 201
+    asked = {"ids": ["note-2", "missing", "note-0", "note-3", "note-2"]}
+    got = api.call(key, "POST", "/v1/memory/semantic/batch/get", json=asked).json["data"]
+    assert [m["id"] for m in got["memories"]] == ["note-2", "note-0", "note-3"]
+    assert got["memories"][0]["metadata"] == {"i": 2}
+    scoped = {**asked, "agent_id": "support-agent"}
+    got = api.call(key, "POST", "/v1/memory/semantic/batch/get", json=scoped).json["data"]
+    assert [m["id"] for m in got["memories"]] == ["note-2", "note-0"]
+
+    r = api.call(key, "POST", "/v1/memory/semantic/batch/delete", json=scoped)
+    assert r.status_code == 200, r.text
+    assert r.json["data"] == {"deleted": ["note-2", "note-0"], "count": 2}
+    assert api.call(key, "GET", "/v1/memory/semantic/note-3").status_code == 200
+    assert api.call(key, "GET", "/v1/memory/semantic/note-0").status_code == 404
+    hits = search(api, key, NOTES[0], mode="vector", threshold=-1)
+    assert "note-0" not in [h["id"] for h in hits]
+    again = api.call(key, "POST", "/v1/memory/semantic/batch/delete", json=scoped)
+    assert again.json["data"] == {"deleted": [], "count": 0}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ids": []},
+        {"ids": ["x"] * 501},
+        {"ids": ["bad id"]},
+        {"ids": ["a"], "agent_id": "../x"},
+        {"agent_id": "support-agent"},
+    ],
+)
+def test_memories_by_id_refuse_bad_requests(api: Api, key: str, body: dict[str, Any]) -> None:
+    store(api, key, NOTES[0], id="a")
+    for action in ("get", "delete"):
+        r = api.call(key, "POST", f"/v1/memory/semantic/batch/{action}", json=body)
+        assert r.status_code == 400, r.text
+        assert r.json["error"]["code"] == "VALIDATION_ERROR"
+    assert api.call(key, "GET", "/v1/memory/semantic/a").status_code == 200
+
+
 def test_long_text_is_chunked_with_overlap_and_linked_to_its_parent(api: Api, key: str) -> None:
     filler = " ".join(
         f"Section {i} describes routine office procedures in detail." for i in range(60)

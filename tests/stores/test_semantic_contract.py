@@ -118,9 +118,34 @@ def test_chunks_update_soft_delete_and_list(semantic_store: SemanticStore) -> No
         "t1", unit(0, 1), agent_id=None, namespace=None, matches=None, limit=5, threshold=0.5
     )
     assert gone == []
-    assert semantic_store.soft_delete("t1", parent.record.id, NOW + 2)
+    assert semantic_store.soft_delete("t1", [parent.record.id], NOW + 2) == [parent.record.id]
     assert semantic_store.get("t1", parent.record.id) is None
-    assert not semantic_store.soft_delete("t1", parent.record.id, NOW + 3)
+    assert semantic_store.soft_delete("t1", [parent.record.id], NOW + 3) == []
+    hidden = semantic_store.search_vector(
+        "t1", unit(0, 1), agent_id=None, namespace=None, matches=None, limit=5, threshold=-1.0
+    )
+    assert hidden == [], "the chunks went with their record"
+
+
+def test_many_by_id_within_a_scope(semantic_store: SemanticStore) -> None:
+    write(
+        semantic_store,
+        "t1",
+        draft("one", unit(1), id="m1"),
+        draft("two", unit(0, 1), id="m2"),
+    )
+    other = SemanticDraft("other-bot", "default", "three", {}, unit(0, 0, 1), id="m3", dedup=False)
+    semantic_store.write("t1", [other], NOW, SemanticWriteRules(max_vectors=None))
+    ids = ["m3", "nope", "m1", "m2", "m1"]
+    assert {r.id for r in semantic_store.get_many("t1", ids)} == {"m1", "m2", "m3"}
+    assert {r.id for r in semantic_store.get_many("t1", ids, agent_id="bot")} == {"m1", "m2"}
+    assert semantic_store.get_many("t1", ids, agent_id="bot", namespace="elsewhere") == []
+    deleted = semantic_store.soft_delete("t1", ["m1", "m3", "nope"], NOW + 1, agent_id="bot")
+    assert deleted == ["m1"]
+    assert semantic_store.get("t1", "m3") is not None, "another agent's memory is out of scope"
+    assert {r.id for r in semantic_store.get_many("t1", ids)} == {"m2", "m3"}
+    assert semantic_store.get_many("t2", ids) == []
+    assert semantic_store.soft_delete("t2", ids, NOW + 2) == []
 
 
 def test_quota_totals_export_purge(semantic_store: SemanticStore) -> None:
@@ -159,7 +184,8 @@ def test_tenants_never_share(semantic_store: SemanticStore) -> None:
         == []
     )
     assert semantic_store.update("tenant-b", "same", NOW, metadata={"x": 1}) is None
-    assert not semantic_store.soft_delete("tenant-b", "same", NOW)
+    assert semantic_store.soft_delete("tenant-b", ["same"], NOW) == []
+    assert semantic_store.get_many("tenant-b", ["same"]) == []
     (b,) = write(semantic_store, "tenant-b", draft("secret of a", unit(1), id="same"))
     assert b.created, "the same id in another tenant is another record"
     assert semantic_store.purge_tenant("tenant-b") == 1

@@ -130,7 +130,7 @@ def test_deletes_and_changed_vectors_are_seen(tmp_path: Path) -> None:
     store.write("t1", drafts, NOW, SemanticWriteRules(max_vectors=None))
     query = vectors[10]
     assert search(store, query, agent_id="a", limit=1)[0].record.id == "r10"
-    store.soft_delete("t1", "r10", NOW + 1)
+    store.soft_delete("t1", ["r10"], NOW + 1)
     assert "r10" not in {h.record.id for h in search(store, query, agent_id="a", limit=50)}
     # r20 now points where r10 did: the index follows the new vector.
     store.update("t1", "r20", NOW + 2, content="moved", metadata=None, embedding=query)

@@ -272,6 +272,17 @@ class SemanticStore(Store, Protocol):
     def get(self, tenant_id: str, record_id: str) -> SemanticRecord | None:
         """A live record of the tenant, or ``None``."""
 
+    def get_many(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[SemanticRecord]:
+        """The live top-level records of the tenant among ``record_ids`` (of one agent and
+        namespace when given), in no particular order; unknown ids are left out."""
+
     def list_memories(
         self,
         tenant_id: str,
@@ -296,8 +307,21 @@ class SemanticStore(Store, Protocol):
     ) -> SemanticRecord | None:
         """Change a live record's metadata and/or content (with new vectors)."""
 
-    def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:
-        """Hide a live record (and its chunks) from reads and search."""
+    def soft_delete(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        now: float,
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[str]:
+        """Hide live top-level records (and their chunks) from reads and search, all in one
+        transaction; only those of ``agent_id`` / ``namespace`` when given.
+
+        Returns:
+            The ids that were hidden (unknown, already deleted or out-of-scope ids are not).
+        """
 
     def search_vector(
         self,

@@ -45,6 +45,9 @@ from mnemora_server.stores.postgres.semantic_writes import (
     read_record,
 )
 
+_SCOPE = "(%s::text IS NULL OR agent_id = %s) AND (%s::text IS NULL OR namespace = %s)"
+"""An optional agent and namespace condition (each parameter given twice)."""
+
 
 @dataclass(frozen=True)
 class VectorSearchTuning:
@@ -316,17 +319,53 @@ class PostgresSemanticStore(BackedStore):
                 tx.put(record_id, draft, draft.metadata, old.created_at)
             return read_record(cur, tenant_id, record_id)
 
-    def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:
-        """Hide a live record and its chunks (purge removes them)."""
+    def get_many(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[SemanticRecord]:
+        """The live top-level records among ``record_ids`` (of one agent/namespace if given)."""
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                "UPDATE semantic SET deleted_at = %s WHERE tenant_id = %s"
-                " AND (id = %s OR parent_id = %s) AND deleted_at IS NULL"
-                " RETURNING parent_id",
-                (now, tenant_id, record_id, record_id),
+                f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                f" AND {_SCOPE} AND parent_id IS NULL AND deleted_at IS NULL AND id = ANY(%s)",
+                (tenant_id, agent_id, agent_id, namespace, namespace, list(record_ids)),
             )
-            rows = cur.fetchall()
-        return any(row[0] is None for row in rows)
+            return [record_from_row(row) for row in cur.fetchall()]
+
+    def soft_delete(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        now: float,
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[str]:
+        """Hide live records and their chunks in one statement (purge removes them)."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "WITH doomed AS (SELECT id FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                f" AND {_SCOPE} AND parent_id IS NULL AND deleted_at IS NULL AND id = ANY(%s))"
+                " UPDATE semantic SET deleted_at = %s WHERE tenant_id = %s"
+                " AND deleted_at IS NULL"
+                " AND (id IN (SELECT id FROM doomed) OR parent_id IN (SELECT id FROM doomed))"
+                " RETURNING id, parent_id",
+                (
+                    tenant_id,
+                    agent_id,
+                    agent_id,
+                    namespace,
+                    namespace,
+                    list(record_ids),
+                    now,
+                    tenant_id,
+                ),
+            )
+            return [row[0] for row in cur.fetchall() if row[1] is None]
 
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id."""

@@ -266,28 +266,71 @@ class SqliteSemanticStore(BackedStore):
                 tx.put(record_id, draft, draft.metadata, old.created_at)
             return read_record(conn, tenant_id, record_id)
 
-    def soft_delete(self, tenant_id: str, record_id: str, now: float) -> bool:
-        """Hide a live record and its chunks from reads and search (purge removes them)."""
+    def get_many(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[SemanticRecord]:
+        """The live top-level records among ``record_ids`` (of one agent/namespace if given)."""
+        with self.db.read() as conn:
+            return [
+                record_from_row(row)
+                for row in self._top_level(conn, tenant_id, record_ids, agent_id, namespace)
+            ]
+
+    def soft_delete(
+        self,
+        tenant_id: str,
+        record_ids: list[str],
+        now: float,
+        *,
+        agent_id: str | None = None,
+        namespace: str | None = None,
+    ) -> list[str]:
+        """Hide live records and their chunks from reads and search (purge removes them)."""
         with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT pk FROM semantic WHERE tenant_id = ? AND (id = ? OR parent_id = ?)"
-                " AND deleted_at IS NULL AND (id = ? OR content != '')",
-                (tenant_id, record_id, record_id, record_id),
-            ).fetchall()
-            top = conn.execute(
-                "SELECT 1 FROM semantic WHERE tenant_id = ? AND id = ? AND parent_id IS NULL"
-                " AND deleted_at IS NULL",
-                (tenant_id, record_id),
-            ).fetchone()
-            if top is None:
-                return False
-            for (pk,) in rows:
-                conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
+            found = [
+                row[0] for row in self._top_level(conn, tenant_id, record_ids, agent_id, namespace)
+            ]
+            for record_id in found:
+                rows = conn.execute(
+                    "SELECT pk FROM semantic WHERE tenant_id = ? AND (id = ? OR parent_id = ?)"
+                    " AND deleted_at IS NULL",
+                    (tenant_id, record_id, record_id),
+                ).fetchall()
+                for (pk,) in rows:
+                    conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
+                    conn.execute(
+                        "UPDATE semantic SET deleted_at = ?, seq = ? WHERE pk = ?",
+                        (now, next_seq(conn), pk),
+                    )
+        return found
+
+    @staticmethod
+    def _top_level(
+        conn: sqlite3.Connection,
+        tenant_id: str,
+        record_ids: list[str],
+        agent_id: str | None,
+        namespace: str | None,
+    ) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        unique = list(dict.fromkeys(record_ids))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows.extend(
                 conn.execute(
-                    "UPDATE semantic SET deleted_at = ?, seq = ? WHERE pk = ?",
-                    (now, next_seq(conn), pk),
-                )
-        return True
+                    f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = ?"  # noqa: S608
+                    " AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR namespace = ?)"
+                    f" AND parent_id IS NULL AND deleted_at IS NULL AND id IN ({marks})",
+                    (tenant_id, agent_id, agent_id, namespace, namespace, *part),
+                ).fetchall()
+            )
+        return rows
 
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id."""
