@@ -15,7 +15,7 @@ ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
 export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
 endif
 
-.PHONY: run test lint typecheck unit bench bench-memory loadtest install clean
+.PHONY: run test lint typecheck unit bench bench-memory bench-langgraph loadtest install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ loadtest: $(STAMP)
 
 bench-memory: $(STAMP)
 	$(BIN)/python -m benchmarks.memory_http
+
+bench-langgraph: $(STAMP)
+	$(BIN)/python -m benchmarks.langgraph_memory
 
 clean:
 	rm -rf $(VENV) $(SDK012) .pytest_cache .mypy_cache .ruff_cache
