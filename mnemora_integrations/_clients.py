@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any
+from typing import Any, Self
 
 from mnemora import MnemoraClient, MnemoraConfigError, MnemoraSync
 
@@ -99,3 +99,30 @@ class MnemoraClients:
             self._owned.remove(client)
         if self._async is not self._given:
             self._async = None
+
+
+class HoldsClients:
+    """``close``/``aclose`` and ``with`` / ``async with`` for an integration object whose SDK
+    clients are ``self._clients`` (a :class:`MnemoraClients`)."""
+
+    _clients: MnemoraClients
+
+    def close(self) -> None:
+        """Close the connections this object opened (not a client passed in)."""
+        self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the connections this object opened, asyncio ones too."""
+        await self._clients.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -13,13 +13,13 @@ from langchain_core.stores import ByteStore
 
 from mnemora import MnemoraClient, MnemoraNotFoundError, MnemoraSync
 from mnemora.models import StateResponse
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.\-@]{1,64}")
 _MAX_ENCODED = 256
 
 
-class MnemoraByteStore(ByteStore):
+class MnemoraByteStore(HoldsClients, ByteStore):
     """Bytes by string key in one agent's working memory (e.g. for ``CacheBackedEmbeddings``
     or a ``ParentDocumentRetriever``'s documents).
 
@@ -110,14 +110,6 @@ class MnemoraByteStore(ByteStore):
             key = self._key(session)
             if key is not None and key.startswith(prefix or ""):
                 yield key
-
-    def close(self) -> None:
-        """Close the connections this store opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this store opened (async too)."""
-        await self._clients.aclose()
 
     # -- keys and values -----------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ from langchain_core.messages import BaseMessage
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora_integrations._batches import batches
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.messages import episode_of, messages_of, session_id_of
 
 
-class MnemoraChatMessageHistory(BaseChatMessageHistory):
+class MnemoraChatMessageHistory(HoldsClients, BaseChatMessageHistory):
     """The messages of one session of one agent, kept in Mnemora's episodic memory.
 
     Each message is one episode (role, text and the whole serialised message), appended in
@@ -87,14 +87,6 @@ class MnemoraChatMessageHistory(BaseChatMessageHistory):
     async def aclear(self) -> None:
         """Delete this session's messages (other sessions keep theirs)."""
         await self._clients.aio.delete_session_episodes(self.agent_id, self._session)
-
-    def close(self) -> None:
-        """Close the connections this history opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this history opened (async too)."""
-        await self._clients.aclose()
 
     @staticmethod
     def _parts(messages: Sequence[BaseMessage]) -> list[list[dict[str, object]]]:

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
 from mnemora_integrations._batches import batches
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.messages import episode_of, session_id_of
 
 FactExtractor = Callable[[list[BaseMessage]], Iterable[str]]
@@ -28,7 +28,7 @@ class MnemoraMemoryState(AgentState[Any]):
     mnemora_logged_through: NotRequired[Annotated[str | None, PrivateStateAttr]]
 
 
-class MnemoraMemoryMiddleware(AgentMiddleware[MnemoraMemoryState, Any]):
+class MnemoraMemoryMiddleware(HoldsClients, AgentMiddleware[MnemoraMemoryState, Any]):
     """Gives a ``create_agent`` agent one customer's long-term memory.
 
     - **Recall**, before every model call: the memories most relevant to the latest user
@@ -167,16 +167,6 @@ class MnemoraMemoryMiddleware(AgentMiddleware[MnemoraMemoryState, Any]):
         for part in batches(facts):
             await self._clients.aio.store_memories(self.agent_id, part, self.namespace)
         return {"mnemora_logged_through": messages[-1].id}
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connections this middleware opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this middleware opened (async too)."""
-        await self._clients.aclose()
 
     # -- helpers -----------------------------------------------------------------------------
 

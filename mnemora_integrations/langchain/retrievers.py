@@ -13,12 +13,12 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 
 from mnemora import MnemoraClient, MnemoraSync
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.documents import document_of
 from mnemora_integrations.langchain.filters import translate_filter
 
 
-class MnemoraRetriever(BaseRetriever):
+class MnemoraRetriever(HoldsClients, BaseRetriever):
     """Retrieves an agent's memories relevant to a query: hybrid search (meaning and
     keywords, fused by rank) by default.
 
@@ -96,11 +96,3 @@ class MnemoraRetriever(BaseRetriever):
             "metadata_filter": translate_filter(spec),
             "mode": mode,
         }
-
-    def close(self) -> None:
-        """Close the connections this retriever opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this retriever opened (async too)."""
-        await self._clients.aclose()

@@ -15,7 +15,7 @@ from langchain_core.vectorstores.utils import maximal_marginal_relevance
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
 from mnemora_integrations._batches import BATCH_SIZE, batches
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.documents import document_of
 from mnemora_integrations.langchain.filters import translate_filter
 
@@ -23,7 +23,7 @@ SearchMode = Literal["vector", "hybrid", "keyword"]
 _MAX_FETCH = 100
 
 
-class MnemoraVectorStore(VectorStore):
+class MnemoraVectorStore(HoldsClients, VectorStore):
     """A LangChain ``VectorStore`` over one agent's semantic memory on Mnemora.
 
     Bound to one tenant key, one ``agent_id`` and one ``namespace`` for its life: searches,
@@ -289,28 +289,6 @@ class MnemoraVectorStore(VectorStore):
         (vector,) = (await self._clients.aio.embed([query])).embeddings
         search = self._search(query, fetch_k, {**kwargs, "search_mode": "vector"}, vectors=True)
         return _diverse(vector, await self._clients.aio.search_memory(**search), k, lambda_mult)
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connections this store opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this store opened (async too)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> MnemoraVectorStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> MnemoraVectorStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- conversions -------------------------------------------------------------------------
 

@@ -21,12 +21,12 @@ from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import CheckpointResponse
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 
 _PRUNE_STRATEGIES = ("keep_latest", "delete")
 
 
-class MnemoraSaver(BaseCheckpointSaver[str]):
+class MnemoraSaver(HoldsClients, BaseCheckpointSaver[str]):
     """A LangGraph checkpointer that keeps every checkpoint of a customer's agent in Mnemora.
 
     Each saver is bound to one tenant key and one ``agent_id`` for its life; threads
@@ -229,28 +229,6 @@ class MnemoraSaver(BaseCheckpointSaver[str]):
         else:
             number = int(current.split(".")[0])
         return f"{number + 1:032}.{random.random():016}"  # noqa: S311 - not for security
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connections this saver opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this saver opened (async too)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> MnemoraSaver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> MnemoraSaver:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- conversions -------------------------------------------------------------------------
 

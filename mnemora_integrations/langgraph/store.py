@@ -24,12 +24,12 @@ from langgraph.store.base import (
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import StoreItem
-from mnemora_integrations._clients import MnemoraClients
+from mnemora_integrations._clients import HoldsClients, MnemoraClients
 
 _WHOLE_VALUE = "$"
 
 
-class MnemoraStore(BaseStore):
+class MnemoraStore(HoldsClients, BaseStore):
     """LangGraph's long-term store (``create_agent(store=...)``, ``runtime.store``) on Mnemora.
 
     Bound to one tenant key and one ``agent_id`` for its life: namespaces live inside that
@@ -101,28 +101,6 @@ class MnemoraStore(BaseStore):
         listed = list(ops)
         wire = self._wire(listed)
         return self._results(listed, await self._clients.aio.store_batch(self.agent_id, wire))
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connections this store opened."""
-        self._clients.close()
-
-    async def aclose(self) -> None:
-        """Close the connections this store opened (async too)."""
-        await self._clients.aclose()
-
-    def __enter__(self) -> MnemoraStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    async def __aenter__(self) -> MnemoraStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- conversions -------------------------------------------------------------------------
 

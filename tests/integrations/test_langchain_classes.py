@@ -279,3 +279,20 @@ def test_two_customers_never_meet(live: LiveServer, agent_id: str) -> None:
     assert [m.text for m in a_chat.messages] == ["Alice speaking"]
     b_search, _ = create_memory_tools(agent_id=agent_id, api_key=bob, base_url=url)
     assert "9931" not in b_search.invoke({"query": "secret code 9931"})
+
+
+async def test_every_class_closes_what_it_opened(live: LiveServer, key: str, agent_id: str) -> None:
+    common = {"agent_id": agent_id, "api_key": key, "base_url": live.url}
+    with MnemoraVectorStore(**common) as store:
+        store.similarity_search("x")
+        sync_client = store._clients.sync
+    assert sync_client._http.is_closed
+    async with MnemoraByteStore(**common) as kv:
+        await kv.amget(["x"])
+        async_client = kv._clients.aio
+    assert async_client._http.is_closed
+    given = MnemoraSync(api_key=key, base_url=live.url)
+    with MnemoraRetriever(agent_id=agent_id, client=given) as retriever:
+        retriever.invoke("x")
+    assert not given._http.is_closed, "a client passed in stays open: its owner closes it"
+    given.close()
