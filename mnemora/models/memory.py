@@ -211,18 +211,12 @@ class PurgeResponse(_Response):
     items_deleted: int = 0
 
     def __repr__(self) -> str:
-        counts = ", ".join(
-            f"{name}={getattr(self, name)}"
-            for name in (
-                "state_deleted",
-                "semantic_deleted",
-                "episodes_deleted",
-                "procedural_deleted",
-                "checkpoints_deleted",
-                "items_deleted",
-            )
+        # As the 0.1.x SDK prints it; the other counts are attributes.
+        return (
+            f"PurgeResponse(state_deleted={self.state_deleted}, "
+            f"semantic_deleted={self.semantic_deleted}, "
+            f"episodes_deleted={self.episodes_deleted})"
         )
-        return f"PurgeResponse({counts})"
 
     __str__ = __repr__
 

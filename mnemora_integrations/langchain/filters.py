@@ -13,16 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mnemora import MnemoraValidationError
+from mnemora_integrations._errors import UnsupportedFilterError
 
 _FIELD_OPERATORS = frozenset({"$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$exists"})
 _GROUPS = frozenset({"$and", "$or"})
 
-
-class UnsupportedFilterError(MnemoraValidationError, ValueError):
-    """A filter uses an operator or shape that Mnemora cannot evaluate."""
-
-    default_code = "UNSUPPORTED_FILTER"
+__all__ = ["UnsupportedFilterError", "translate_filter"]
 
 
 def translate_filter(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -145,6 +145,8 @@ class SessionEpisode(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     timestamp: str | None = Field(default=None, description="ISO 8601 event time (imports).")
 
+    _time = field_validator("timestamp")(_check_time)
+
 
 class SessionAppend(RequestModel):
     """``POST /v1/memory/episodic/{agent_id}/sessions/{session_id}``: append episodes in order

@@ -341,3 +341,13 @@ def test_a_session_append_keeps_the_order_of_its_episodes(api: Api, key: str) ->
         )
         == 60
     )
+
+
+def test_a_session_append_refuses_a_bad_timestamp(api: Api, key: str) -> None:
+    path = "/v1/memory/episodic/bot/sessions/s1"
+    for stamp in ("", "yesterday", "2026-13-01T00:00:00Z"):
+        body = {"episodes": [{"type": "conversation", "content": "hi", "timestamp": stamp}]}
+        r = api.call(key, "POST", path, json=body)
+        assert r.status_code == 400, (stamp, r.text)
+        assert r.json["error"]["code"] == "VALIDATION_ERROR"
+    assert api.call(key, "GET", path).json["data"]["episodes"] == []
