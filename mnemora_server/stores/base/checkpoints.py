@@ -11,7 +11,7 @@ graph; subgraphs have their own).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -89,6 +89,27 @@ class CheckpointRecord:
     def stored_bytes(self) -> int:
         """What the checkpoint counts toward storage, without its blobs and writes."""
         return len(json.dumps(self.checkpoint)) + len(json.dumps(self.metadata))
+
+
+RECORD_COLUMNS = (
+    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata,"
+    " created_at"
+)
+"""The columns of a checkpoint row, in the order :func:`record_from_row` reads them (the
+same in every SQL backend)."""
+
+
+def record_from_row(row: Sequence[Any]) -> CheckpointRecord:
+    """A :class:`CheckpointRecord` from a row of :data:`RECORD_COLUMNS` (JSON as text)."""
+    return CheckpointRecord(
+        thread_id=row[0],
+        checkpoint_ns=row[1],
+        checkpoint_id=row[2],
+        parent_checkpoint_id=row[3],
+        checkpoint=json.loads(row[4]),
+        metadata=json.loads(row[5]),
+        created_at=row[6],
+    )
 
 
 @dataclass(frozen=True)

@@ -9,38 +9,23 @@ are kept by a trigger in the writing transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from mnemora_server.stores.base import BackedStore, StoreOptions
 from mnemora_server.stores.base.checkpoints import (
+    RECORD_COLUMNS,
     Blob,
     CheckpointQuery,
     CheckpointRecord,
     CheckpointTotals,
     CheckpointTuple,
     PendingWrite,
+    record_from_row,
     version_key,
 )
 from mnemora_server.stores.postgres.checkpoints_schema import migrations
 from mnemora_server.stores.postgres.database import PostgresDatabase
-
-_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata,"
-    " created_at"
-)
-
-
-def _record(row: Sequence[Any]) -> CheckpointRecord:
-    return CheckpointRecord(
-        thread_id=row[0],
-        checkpoint_ns=row[1],
-        checkpoint_id=row[2],
-        parent_checkpoint_id=row[3],
-        checkpoint=json.loads(row[4]),
-        metadata=json.loads(row[5]),
-        created_at=row[6],
-    )
 
 
 class PostgresCheckpointStore(BackedStore):
@@ -149,7 +134,7 @@ class PostgresCheckpointStore(BackedStore):
         after = query.after or ("\uffff", "\uffff", "\uffff")
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM checkpoints WHERE tenant_id = %s"  # noqa: S608
+                f"SELECT {RECORD_COLUMNS} FROM checkpoints WHERE tenant_id = %s"  # noqa: S608
                 " AND agent_id = %s AND (%s::text IS NULL OR thread_id = %s)"
                 " AND (%s::text IS NULL OR checkpoint_ns = %s)"
                 " AND (%s::text IS NULL OR checkpoint_id = %s)"
@@ -172,7 +157,7 @@ class PostgresCheckpointStore(BackedStore):
                 ),
             )
             rows = cur.fetchall()
-        return (_record(row) for row in rows)
+        return (record_from_row(row) for row in rows)
 
     def values(
         self, tenant_id: str, agent_id: str, record: CheckpointRecord
@@ -331,7 +316,7 @@ class PostgresCheckpointStore(BackedStore):
         while True:
             with self.db.transaction(tenant_id) as cur:
                 cur.execute(
-                    f"SELECT agent_id, {_COLUMNS}, pk FROM checkpoints"  # noqa: S608
+                    f"SELECT agent_id, {RECORD_COLUMNS}, pk FROM checkpoints"  # noqa: S608
                     " WHERE tenant_id = %s AND (%s::text IS NULL OR agent_id = %s) AND pk > %s"
                     " ORDER BY pk LIMIT 200",
                     (tenant_id, agent_id, agent_id, after),
@@ -340,7 +325,7 @@ class PostgresCheckpointStore(BackedStore):
             if not rows:
                 return
             for row in rows:
-                record = _record(row[1:8])
+                record = record_from_row(row[1:8])
                 blobs, writes = self.values(tenant_id, row[0], record)
                 yield row[0], CheckpointTuple(record, blobs, writes)
             after = rows[-1][-1]

@@ -8,39 +8,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from mnemora_server.stores.base import BackedStore, StoreOptions
 from mnemora_server.stores.base.checkpoints import (
+    RECORD_COLUMNS,
     Blob,
     CheckpointQuery,
     CheckpointRecord,
     CheckpointTotals,
     CheckpointTuple,
     PendingWrite,
+    record_from_row,
     version_key,
 )
 from mnemora_server.stores.sqlite.checkpoints_schema import MIGRATIONS
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
-
-_COLUMNS = (
-    "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata,"
-    " created_at"
-)
-
-
-def _record(row: Sequence[Any]) -> CheckpointRecord:
-    return CheckpointRecord(
-        thread_id=row[0],
-        checkpoint_ns=row[1],
-        checkpoint_id=row[2],
-        parent_checkpoint_id=row[3],
-        checkpoint=json.loads(row[4]),
-        metadata=json.loads(row[5]),
-        created_at=row[6],
-    )
 
 
 class SqliteCheckpointStore(BackedStore):
@@ -133,7 +117,7 @@ class SqliteCheckpointStore(BackedStore):
         after = query.after or ("\uffff", "\uffff", "\uffff")
         with self.db.read() as conn:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM checkpoints WHERE tenant_id = ?"  # noqa: S608
+                f"SELECT {RECORD_COLUMNS} FROM checkpoints WHERE tenant_id = ?"  # noqa: S608
                 " AND agent_id = ?"
                 " AND (? IS NULL OR thread_id = ?) AND (? IS NULL OR checkpoint_ns = ?)"
                 " AND (? IS NULL OR checkpoint_id = ?) AND (? IS NULL OR checkpoint_id < ?)"
@@ -154,7 +138,7 @@ class SqliteCheckpointStore(BackedStore):
                     limit,
                 ),
             ).fetchall()
-        return (_record(row) for row in rows)
+        return (record_from_row(row) for row in rows)
 
     def values(
         self, tenant_id: str, agent_id: str, record: CheckpointRecord
@@ -273,7 +257,7 @@ class SqliteCheckpointStore(BackedStore):
         while True:
             with self.db.read() as conn:
                 rows = conn.execute(
-                    f"SELECT agent_id, {_COLUMNS}, pk FROM checkpoints"  # noqa: S608
+                    f"SELECT agent_id, {RECORD_COLUMNS}, pk FROM checkpoints"  # noqa: S608
                     " WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?) AND pk > ?"
                     " ORDER BY pk LIMIT 200",
                     (tenant_id, agent_id, agent_id, after),
@@ -281,7 +265,7 @@ class SqliteCheckpointStore(BackedStore):
             if not rows:
                 return
             for row in rows:
-                record = _record(row[1:8])
+                record = record_from_row(row[1:8])
                 blobs, writes = self.values(tenant_id, row[0], record)
                 yield row[0], CheckpointTuple(record, blobs, writes)
             after = rows[-1][-1]
