@@ -62,11 +62,13 @@ class WorkingMemoryApi:
         session_id: str = "default",
         ttl_hours: float | None = None,
     ) -> Plan[StateResponse]:
-        """Replace a session's state if its current version is ``version``.
+        """Replace a session's state if its current version is ``version``; ``version=0``
+        creates it only if the session has no live state.
 
         Raises:
-            MnemoraConflictError: Someone else wrote first; re-read and retry.
-            MnemoraNotFoundError: No live state for that session.
+            MnemoraConflictError: Someone else wrote first (or, for 0, the state exists);
+                re-read and retry.
+            MnemoraNotFoundError: No live state for that session (for a version above 0).
         """
         body: dict[str, Any] = {"data": data, "version": version, "session_id": session_id}
         if ttl_hours is not None:

@@ -26,11 +26,14 @@ class StateWrite(RequestModel):
 
 
 class StateUpdate(RequestModel):
-    """``PUT /v1/state/{agent_id}``: replace a session's state if its version matches."""
+    """``PUT /v1/state/{agent_id}``: replace a session's state if its version matches;
+    version 0 creates it only if the session has no live state."""
 
     session_id: Identifier = "default"
     data: dict[str, Any]
-    version: StrictInt = Field(ge=1)
+    version: StrictInt = Field(
+        ge=0, description="The version replaced; 0: create only if there is no live state."
+    )
     ttl_hours: TtlHours | None = None
 
 

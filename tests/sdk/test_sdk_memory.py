@@ -154,4 +154,3 @@ def test_async_client_iterators_and_downloads(live_server: LiveServer, tmp_path:
     assert count == 5
     assert seen == [f"e{i}" for i in range(5)]
     assert lines == 7
-

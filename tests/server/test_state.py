@@ -240,9 +240,21 @@ def test_bad_bodies_get_a_clear_400_never_a_500(api: Api, key: str, body: bytes)
 
 def test_version_must_be_an_integer(api: Api, key: str) -> None:
     api.call(key, "POST", "/v1/state", json={"agent_id": "bot", "data": {}})
-    for version in (True, "1", 1.5, None, 0):
+    for version in (True, "1", 1.5, None, -1):
         r = api.call(key, "PUT", "/v1/state/bot", json={"data": {}, "version": version})
         assert r.status_code == 400, version
+
+
+def test_version_zero_creates_a_session_only_once(api: Api, key: str) -> None:
+    body = {"session_id": "new", "data": {"n": 1}, "version": 0}
+    created = api.call(key, "PUT", "/v1/state/bot", json=body)
+    assert created.status_code == 200, created.text
+    assert created.json["data"]["version"] == 1
+    again = api.call(key, "PUT", "/v1/state/bot", json={**body, "data": {"n": 2}})
+    assert again.status_code == 409
+    assert again.json["error"]["code"] == "VERSION_CONFLICT"
+    current = api.call(key, "GET", "/v1/state/bot", params={"session_id": "new"})
+    assert current.json["data"]["data"] == {"n": 1}
 
 
 def test_unknown_routes_and_methods_answer_in_the_envelope(api: Api, key: str) -> None:

@@ -34,6 +34,20 @@ def test_conditional_writes(state_store: StateStore) -> None:
     assert (record.data, record.version, record.created_at) == ({"a": 2}, 2, NOW)
 
 
+def test_version_zero_creates_only_where_no_state_lives(state_store: StateStore) -> None:
+    created = state_store.put_if_version("t1", "bot", "s", {"a": 1}, 0, KEEP, NOW)
+    assert created.version == 1
+    with pytest.raises(VersionConflictError):
+        state_store.put_if_version("t1", "bot", "s", {"a": 2}, 0, KEEP, NOW + 1)
+    assert state_store.delete("t1", "bot", "s", NOW + 2)
+    again = state_store.put_if_version("t1", "bot", "s", {"a": 3}, 0, KEEP, NOW + 3)
+    assert again.version == 2, "a deleted session is created again, its versions still grow"
+    assert state_store.put_if_version("tenant-b", "bot", "s", {}, 0, KEEP, NOW).version == 1
+    record = state_store.get("t1", "bot", "s", NOW + 4)
+    assert record is not None
+    assert record.data == {"a": 3}
+
+
 def test_documents_round_trip_exactly(state_store: StateStore) -> None:
     data = {"int": 1, "float": 1.0, "big": 2**60, "nested": {"l": [None, True, "ü", 0.1]}}
     state_store.put("t1", "bot", "s", data, KEEP, NOW)

@@ -111,14 +111,25 @@ def require_version(
     *,
     agent_id: str,
     session_id: str,
-) -> StoredVersion:
-    """The live document a conditional write may replace.
+) -> StoredVersion | None:
+    """The document a conditional write may replace: the live one of ``expected_version``,
+    or, for ``expected_version`` 0 (create only), none live (a tombstone or nothing).
 
     Raises:
-        NotFoundError: No live document.
-        VersionConflictError: Its version is not ``expected_version``.
+        NotFoundError: No live document (for a version above 0).
+        VersionConflictError: Its version is not ``expected_version``, or a live document
+            exists where 0 asked for none.
     """
-    if current is None or not current.is_live(now):
+    live = current is not None and current.is_live(now)
+    if expected_version == 0:
+        if live:
+            assert current is not None
+            raise VersionConflictError(
+                f"session {session_id!r} of agent {agent_id!r} has state already",
+                details={"expected_version": 0, "current_version": current.version},
+            )
+        return current
+    if current is None or not live:
         raise NotFoundError(f"no state for session {session_id!r} of agent {agent_id!r}")
     if current.version != expected_version:
         raise VersionConflictError(
