@@ -86,7 +86,8 @@ class SemanticMemoryApi:
             top_k: Results wanted.
             threshold: Minimum cosine similarity for vector matches.
             metadata_filter: ``{"k": v}`` or operators ``$eq $ne $gt $gte $lt $lte $in $nin
-                $exists``, combined with ``$and`` / ``$or`` / ``$not``.
+                $exists $contains $icontains $contains_any $contains_all $empty``, combined
+                with ``$and`` / ``$or`` / ``$not``.
             mode: ``hybrid`` (vector and keyword, fused), ``vector`` or ``keyword``.
             include_embeddings: Return each hit's stored vector (``embedding``), e.g. for
                 maximal-marginal-relevance reranking.

@@ -66,7 +66,10 @@ class MemorySearch(RequestModel):
     threshold: float = Field(default=0.1, ge=-1.0, le=1.0)
     metadata_filter: dict[str, Any] | None = Field(
         default=None,
-        description='{"k": v} and $eq $ne $gt $gte $lt $lte $in $nin $exists, $and $or $not',
+        description=(
+            '{"k": v} and $eq $ne $gt $gte $lt $lte $in $nin $exists $contains $icontains '
+            "$contains_any $contains_all $empty, $and $or $not"
+        ),
     )
     filter: dict[str, Any] | None = Field(default=None, description="Alias of metadata_filter.")
     mode: Literal["hybrid", "vector", "keyword"] = "hybrid"

@@ -1,5 +1,12 @@
-"""Metadata filters: ``{"k": v}``, ``$eq $ne $gt $gte $lt $lte $in $nin $exists``,
+"""Metadata filters: ``{"k": v}``, ``$eq $ne $gt $gte $lt $lte $in $nin $exists``, the
+containment operators ``$contains $icontains $contains_any $contains_all $empty``, and
 ``$and $or $not``.
+
+``$contains`` is true when the field is a list holding the value, or a string holding the
+value as a substring; ``$icontains`` is a substring test ignoring case; ``$contains_any`` /
+``$contains_all`` apply ``$contains`` to each value of a list; ``$empty: true`` matches a
+field that is missing, ``null``, ``""`` or ``[]``. A missing or ``null`` field contains
+nothing.
 
 A filter is parsed once into a tree (validated, 400 on anything unknown) that stores evaluate:
 in process with :meth:`MetadataFilter.matches`, or compiled to their own query language.
@@ -18,7 +25,25 @@ from mnemora_server.errors import ValidationError
 _MAX_DEPTH = 8
 _MAX_TERMS = 64
 _MISSING = object()
-_COMPARISONS = frozenset({"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists"})
+_COMPARISONS = frozenset(
+    {
+        "$eq",
+        "$ne",
+        "$gt",
+        "$gte",
+        "$lt",
+        "$lte",
+        "$in",
+        "$nin",
+        "$exists",
+        "$contains",
+        "$icontains",
+        "$contains_any",
+        "$contains_all",
+        "$empty",
+    }
+)
+_SCALAR = (str, int, float, bool)
 
 
 @dataclass(frozen=True)
@@ -104,8 +129,16 @@ class MetadataFilter:
             isinstance(value, bool) or not isinstance(value, int | float | str)
         ):
             raise ValidationError(f"{op} takes a number or a string")
-        if op == "$exists" and not isinstance(value, bool):
-            raise ValidationError("$exists takes true or false")
+        if op in ("$exists", "$empty") and not isinstance(value, bool):
+            raise ValidationError(f"{op} takes true or false")
+        if op == "$contains" and not isinstance(value, _SCALAR):
+            raise ValidationError("$contains takes a string, a number or a boolean")
+        if op == "$icontains" and not isinstance(value, str):
+            raise ValidationError("$icontains takes a string")
+        if op in ("$contains_any", "$contains_all") and not (
+            isinstance(value, list) and all(isinstance(v, _SCALAR) for v in value)
+        ):
+            raise ValidationError(f"{op} takes a list of strings, numbers or booleans")
         return Condition(field, op, value)
 
 
@@ -137,6 +170,24 @@ def _ordered(a: Any, b: Any) -> bool:
     return numbers or (isinstance(a, str) and isinstance(b, str))
 
 
+def _contains(actual: Any, value: Any) -> bool:
+    if isinstance(actual, list):
+        return any(same_value(item, value) for item in actual)
+    return isinstance(actual, str) and isinstance(value, str) and value in actual
+
+
+def _containment(op: str, actual: Any, expected: Any) -> bool:
+    if actual is None:
+        return False
+    if op == "$contains":
+        return _contains(actual, expected)
+    if op == "$icontains":
+        return isinstance(actual, str) and expected.lower() in actual.lower()
+    if op == "$contains_any":
+        return any(_contains(actual, value) for value in expected)
+    return all(_contains(actual, value) for value in expected)
+
+
 def _evaluate(node: Condition | Group, metadata: Mapping[str, Any]) -> bool:
     if isinstance(node, Group):
         results = (_evaluate(child, metadata) for child in node.children)
@@ -148,6 +199,11 @@ def _evaluate(node: Condition | Group, metadata: Mapping[str, Any]) -> bool:
     op, expected = node.op, node.value
     if op == "$exists":
         return present is expected
+    if op == "$empty":
+        empty = not present or actual is None or actual == "" or actual == []
+        return empty is expected
+    if op in ("$contains", "$icontains", "$contains_any", "$contains_all"):
+        return present and _containment(op, actual, expected)
     if op == "$eq":
         return present and (
             same_value(actual, expected)

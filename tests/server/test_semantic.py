@@ -468,3 +468,18 @@ def test_search_returns_stored_vectors_when_asked(api: Api, key: str) -> None:
     )
     same = embedded.json["data"]["embeddings"][0]
     assert sum(a * b for a, b in zip(same, hit["embedding"], strict=True)) > 0.999
+
+
+def test_search_filters_with_containment_operators(api: Api, key: str) -> None:
+    store(api, key, NOTES[0], metadata={"tags": ["account", "security"], "title": "Passwords"})
+    store(api, key, NOTES[2], metadata={"tags": ["billing"], "title": "Invoices"})
+    store(api, key, NOTES[4], metadata={"title": ""})
+    for spec, expected in (
+        ({"tags": {"$contains": "security"}}, {NOTES[0]}),
+        ({"tags": {"$contains_any": ["billing", "x"]}}, {NOTES[2]}),
+        ({"title": {"$icontains": "VOICE"}}, {NOTES[2]}),
+        ({"title": {"$empty": True}}, {NOTES[4]}),
+        ({"$not": {"tags": {"$contains_all": ["account", "security"]}}}, {NOTES[2], NOTES[4]}),
+    ):
+        hits = search(api, key, "anything", mode="vector", threshold=-1, metadata_filter=spec)
+        assert {h["content"] for h in hits} == expected, spec
