@@ -117,21 +117,32 @@ class SemanticMemoryApi:
     @api_method
     def get_memories(
         self,
-        ids: list[str],
+        ids: list[str] | None = None,
         agent_id: str | None = None,
         namespace: str | None = None,
+        *,
+        metadata_filter: dict[str, Any] | None = None,
     ) -> Plan[list[SemanticResponse]]:
-        """Up to 500 memories by id, in the order asked; unknown or deleted ids are left out.
+        """Memories by id (up to 500, in the order asked; unknown or deleted ids are left
+        out) and/or by metadata filter (every match in scope, oldest first).
 
         Args:
             ids: The memory ids.
             agent_id: Only memories of this agent.
             namespace: Only memories of this namespace.
+            metadata_filter: Only memories whose metadata passes it (``{}``: all in scope).
         """
-        body: dict[str, Any] = {"ids": ids}
-        put_optional(body, agent_id=agent_id, namespace=namespace)
-        result = yield Call("POST", "/v1/memory/semantic/batch/get", json=body, write=False)
-        return [SemanticResponse.model_validate(m) for m in result["memories"]]
+        body: dict[str, Any] = {}
+        put_optional(
+            body, ids=ids, agent_id=agent_id, namespace=namespace, metadata_filter=metadata_filter
+        )
+        found: list[SemanticResponse] = []
+        while True:
+            result = yield Call("POST", "/v1/memory/semantic/batch/get", json=body, write=False)
+            found += [SemanticResponse.model_validate(m) for m in result["memories"]]
+            if not result.get("next_cursor"):
+                return found
+            body["cursor"] = result["next_cursor"]
 
     @api_method
     def update_memory(
@@ -154,22 +165,28 @@ class SemanticMemoryApi:
     @api_method
     def delete_memories(
         self,
-        ids: list[str],
+        ids: list[str] | None = None,
         agent_id: str | None = None,
         namespace: str | None = None,
+        *,
+        metadata_filter: dict[str, Any] | None = None,
     ) -> Plan[list[str]]:
-        """Soft-delete up to 500 memories by id in one transaction.
+        """Soft-delete memories in one transaction: by id (up to 500) and/or by metadata
+        filter (``{}``: every memory of the agent, or of its namespace).
 
         Args:
             ids: The memory ids.
-            agent_id: Only memories of this agent are deleted.
+            agent_id: Only memories of this agent are deleted (needed without ``ids``).
             namespace: Only memories of this namespace are deleted.
+            metadata_filter: Only memories whose metadata passes it.
 
         Returns:
             The ids deleted (unknown, already deleted or out-of-scope ids are not).
         """
-        body: dict[str, Any] = {"ids": ids}
-        put_optional(body, agent_id=agent_id, namespace=namespace)
+        body: dict[str, Any] = {}
+        put_optional(
+            body, ids=ids, agent_id=agent_id, namespace=namespace, metadata_filter=metadata_filter
+        )
         result = yield Call("POST", "/v1/memory/semantic/batch/delete", json=body)
         return list(result["deleted"])
 

@@ -14,7 +14,7 @@ from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
-from mnemora_integrations._batches import BATCH_SIZE, batches
+from mnemora_integrations._batches import batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.documents import document_of
 from mnemora_integrations.langchain.filters import translate_filter
@@ -187,27 +187,17 @@ class MnemoraVectorStore(HoldsClients, VectorStore):
         return True
 
     def purge(self) -> int:
-        """Delete every document of this store's agent and namespace; returns how many."""
-        listed = self._clients.sync.iter_memories(
-            self.agent_id, self.namespace, page_size=BATCH_SIZE
-        )
-        ids = [memory.id for memory in listed]
-        return sum(
-            len(self._clients.sync.delete_memories(part, self.agent_id, self.namespace))
-            for part in batches(ids)
-        )
+        """Delete every document of this store's agent and namespace (one atomic request);
+        returns how many."""
+        return len(self._clients.sync.delete_memories(**self._everything()))
 
     async def apurge(self) -> int:
-        """Delete every document of this store's agent and namespace; returns how many."""
-        listed = self._clients.aio.iter_memories(
-            self.agent_id, self.namespace, page_size=BATCH_SIZE
-        )
-        ids = [memory.id async for memory in listed]
-        deleted = 0
-        for part in batches(ids):
-            found = await self._clients.aio.delete_memories(part, self.agent_id, self.namespace)
-            deleted += len(found)
-        return deleted
+        """Delete every document of this store's agent and namespace (one atomic request);
+        returns how many."""
+        return len(await self._clients.aio.delete_memories(**self._everything()))
+
+    def _everything(self) -> dict[str, Any]:
+        return {"agent_id": self.agent_id, "namespace": self.namespace, "metadata_filter": {}}
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -14,13 +14,14 @@ from mnemora_server.schemas.semantic import (
     EmbeddingsRequest,
     MemoryBatch,
     MemoryBatchOut,
-    MemoryIds,
     MemoryItem,
     MemoryList,
     MemoryListQuery,
     MemoryOut,
     MemoryPatch,
     MemorySearch,
+    MemorySelection,
+    MemorySelectionPage,
     MemoryWrite,
     SearchOut,
 )
@@ -128,8 +129,8 @@ class SemanticBatchGetResource:
         self._max_body = max_body_bytes
 
     @operation(
-        summary="Read up to 500 memories by id (unknown ids are left out)",
-        request=MemoryIds,
+        summary="Read memories by id and/or metadata filter (unknown ids are left out)",
+        request=MemorySelectionPage,
         response=MemoryList,
         writes=False,
         tags=_TAGS,
@@ -137,12 +138,18 @@ class SemanticBatchGetResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Read memories by id."""
         tenant = tenant_of(req)
-        body = read_body(req, MemoryIds, self._max_body)
-        records = self._service.get_many(
-            tenant.tenant_id, body.ids, agent_id=body.agent_id, namespace=body.namespace
+        body = read_body(req, MemorySelectionPage, self._max_body)
+        page = self._service.select(
+            tenant.tenant_id,
+            record_ids=body.ids,
+            metadata_filter=body.metadata_filter,
+            agent_id=body.agent_id,
+            namespace=body.namespace,
+            limit=body.limit,
+            cursor=body.cursor,
         )
-        items = [MemoryOut.of(r) for r in records]
-        send(resp, MemoryList(memories=items, count=len(items), next_cursor=None))
+        items = [MemoryOut.of(r) for r in page.records]
+        send(resp, MemoryList(memories=items, count=len(items), next_cursor=page.next_cursor))
 
 
 class SemanticBatchDeleteResource:
@@ -153,8 +160,8 @@ class SemanticBatchDeleteResource:
         self._max_body = max_body_bytes
 
     @operation(
-        summary="Soft-delete up to 500 memories by id, atomically",
-        request=MemoryIds,
+        summary="Soft-delete memories by id and/or metadata filter, atomically",
+        request=MemorySelection,
         response=DeletedMemories,
         writes=True,
         tags=_TAGS,
@@ -162,11 +169,15 @@ class SemanticBatchDeleteResource:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Delete memories by id."""
         tenant = tenant_of(req)
-        body = read_body(req, MemoryIds, self._max_body)
+        body = read_body(req, MemorySelection, self._max_body)
         if body.agent_id is not None:
             bind_agent(req, body.agent_id)
         deleted = self._service.delete_many(
-            tenant.tenant_id, body.ids, agent_id=body.agent_id, namespace=body.namespace
+            tenant.tenant_id,
+            record_ids=body.ids,
+            metadata_filter=body.metadata_filter,
+            agent_id=body.agent_id,
+            namespace=body.namespace,
         )
         send(resp, DeletedMemories(deleted=deleted, count=len(deleted)))
 

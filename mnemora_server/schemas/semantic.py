@@ -10,6 +10,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     model_serializer,
+    model_validator,
 )
 
 from mnemora_server.identifiers import AgentId, Identifier
@@ -78,13 +79,31 @@ class MemorySearch(RequestModel):
     )
 
 
-class MemoryIds(RequestModel):
-    """``POST /v1/memory/semantic/batch/get`` and ``.../batch/delete``: memories by id, only
-    those of ``agent_id`` (and ``namespace``) when given."""
+class MemorySelection(RequestModel):
+    """``POST /v1/memory/semantic/batch/delete``: memories by id and/or metadata filter,
+    only those of ``agent_id`` (and ``namespace``) when given. ``{}`` as the filter selects
+    every memory in scope."""
 
-    ids: list[Identifier] = Field(min_length=1, max_length=500)
+    ids: list[Identifier] | None = Field(default=None, min_length=1, max_length=500)
+    metadata_filter: dict[str, Any] | None = Field(
+        default=None, description="The memories' metadata must pass it (same language as search)."
+    )
     agent_id: AgentId | None = None
     namespace: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> MemorySelection:
+        if self.ids is None and self.metadata_filter is None:
+            raise ValueError("give ids, a metadata_filter, or both")
+        return self
+
+
+class MemorySelectionPage(MemorySelection):
+    """``POST /v1/memory/semantic/batch/get``: a selection read a page at a time (pages
+    follow ``next_cursor`` when the selection is by filter only)."""
+
+    limit: int = Field(default=500, ge=1, le=1000)
+    cursor: str | None = Field(default=None, max_length=512)
 
 
 class MemoryListQuery(PageQuery):

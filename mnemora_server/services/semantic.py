@@ -247,23 +247,47 @@ class SemanticMemoryService:
             raise NotFoundError(f"no memory {record_id!r}")
         return record
 
-    def get_many(
+    def select(
         self,
         tenant_id: str,
-        record_ids: list[str],
         *,
+        record_ids: list[str] | None,
+        metadata_filter: dict[str, Any] | None,
         agent_id: str | None,
         namespace: str | None,
-    ) -> list[SemanticRecord]:
-        """The tenant's live memories among ``record_ids`` in the order asked (each once),
-        only those of ``agent_id`` / ``namespace`` when given; unknown ids are left out."""
-        found = {
-            record.id: record
-            for record in self._store.get_many(
-                tenant_id, record_ids, agent_id=agent_id, namespace=namespace
+        limit: int,
+        cursor: str | None,
+    ) -> MemoryPage:
+        """The tenant's live memories among ``record_ids`` (in the order asked, each once)
+        or, without ids, every one in scope in insertion order, a page at a time; only those
+        of ``agent_id`` / ``namespace`` when given and passing ``metadata_filter``. Unknown
+        ids are left out."""
+        matcher = MetadataFilter(metadata_filter)
+        if record_ids is not None:
+            found = {
+                record.id: record
+                for record in self._store.get_many(
+                    tenant_id, record_ids, agent_id=agent_id, namespace=namespace
+                )
+                if matcher.matches(record.metadata)
+            }
+            return MemoryPage([found[i] for i in dict.fromkeys(record_ids) if i in found], None)
+        position = decode_cursor(cursor, kind="semantic-select")
+        after = int(position["after"]) if position else None
+        kept: list[SemanticRecord] = []
+        while True:
+            rows = self._store.list_memories(
+                tenant_id, agent_id=agent_id, namespace=namespace, limit=limit, after=after
             )
-        }
-        return [found[i] for i in dict.fromkeys(record_ids) if i in found]
+            for record, place in rows:
+                after = place
+                if matcher.matches(record.metadata):
+                    kept.append(record)
+                    if len(kept) == limit:
+                        more = {"k": "semantic-select", "after": place}
+                        return MemoryPage(kept, encode_cursor(more))
+            if len(rows) < limit:
+                return MemoryPage(kept, None)
 
     def delete(self, tenant_id: str, record_id: str) -> None:
         """Soft-delete a memory: hidden from reads and search until purged."""
@@ -273,19 +297,37 @@ class SemanticMemoryService:
     def delete_many(
         self,
         tenant_id: str,
-        record_ids: list[str],
         *,
+        record_ids: list[str] | None,
+        metadata_filter: dict[str, Any] | None,
         agent_id: str | None,
         namespace: str | None,
     ) -> list[str]:
-        """Soft-delete memories in one transaction (only those of ``agent_id`` /
-        ``namespace`` when given); returns the ids deleted, in the order asked."""
-        deleted = set(
-            self._store.soft_delete(
-                tenant_id, record_ids, self._clock(), agent_id=agent_id, namespace=namespace
-            )
+        """Soft-delete, in one transaction, the memories among ``record_ids`` (or, without
+        ids, every one of ``agent_id`` in scope) that pass ``metadata_filter``; returns the
+        ids deleted, in the order asked (insertion order without ids).
+
+        Raises:
+            ValidationError: Neither ids nor a filter, or a filter without ``agent_id``.
+        """
+        if record_ids is None:
+            if metadata_filter is None:
+                raise ValidationError("name the memories to delete: ids or a metadata_filter")
+            if agent_id is None:
+                raise ValidationError("deleting by metadata_filter needs agent_id")
+        matcher = MetadataFilter(metadata_filter)
+        deleted = self._store.soft_delete(
+            tenant_id,
+            record_ids,
+            self._clock(),
+            agent_id=agent_id,
+            namespace=namespace,
+            matches=None if matcher.empty else matcher.matches,
         )
-        return [i for i in dict.fromkeys(record_ids) if i in deleted]
+        if record_ids is None:
+            return deleted
+        hidden = set(deleted)
+        return [i for i in dict.fromkeys(record_ids) if i in hidden]
 
     def search(
         self,

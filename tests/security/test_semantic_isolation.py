@@ -62,6 +62,12 @@ def test_b_cannot_read_or_delete_a_memories_in_batches(
         assert not _leaks(got.text)
         gone = api.call(b, "POST", "/v1/memory/semantic/batch/delete", json=body)
         assert gone.json["data"] == {"deleted": [], "count": 0}
+    for spec in ({}, {"owner": "alice@a.example"}, {"tenant_id": "tenant-a"}):
+        body = {"agent_id": "bot", "metadata_filter": spec}
+        got = api.call(b, "POST", "/v1/memory/semantic/batch/get", json=body)
+        assert got.json["data"]["memories"] == []
+        gone = api.call(b, "POST", "/v1/memory/semantic/batch/delete", json=body)
+        assert gone.json["data"] == {"deleted": [], "count": 0}
     mine = api.call(a, "POST", "/v1/memory/semantic/batch/get", json={"ids": [memory_id]})
     assert [m["content"] for m in mine.json["data"]["memories"]] == [SECRET]
 

@@ -236,6 +236,63 @@ def test_memories_by_id_read_and_delete_in_one_request_within_an_agent(api: Api,
     assert again.json["data"] == {"deleted": [], "count": 0}
 
 
+def test_memories_by_metadata_filter_are_read_in_pages_and_deleted_at_once(
+    api: Api, key: str
+) -> None:
+    batch = {
+        "agent_id": "support-agent",
+        "items": [
+            {
+                "content": f"Note {i} about {'billing' if i % 2 else 'shipping'}",
+                "metadata": {"topic": "billing" if i % 2 else "shipping", "i": i},
+                "dedup": False,
+            }
+            for i in range(7)
+        ],
+    }
+    assert api.call(key, "POST", "/v1/memory/semantic/batch", json=batch).status_code == 201
+    other = {
+        "agent_id": "other-agent",
+        "content": "Billing elsewhere",
+        "metadata": {"topic": "billing"},
+    }
+    assert api.call(key, "POST", "/v1/memory/semantic", json=other).status_code == 201
+    select = {"agent_id": "support-agent", "metadata_filter": {"topic": "billing"}, "limit": 2}
+    seen: list[int] = []
+    while True:
+        page = api.call(key, "POST", "/v1/memory/semantic/batch/get", json=select).json["data"]
+        seen += [m["metadata"]["i"] for m in page["memories"]]
+        if not page["next_cursor"]:
+            break
+        select["cursor"] = page["next_cursor"]
+    assert seen == [1, 3, 5]
+    by_both = {"ids": ["x"], "metadata_filter": {"topic": "billing"}}
+    assert (
+        api.call(key, "POST", "/v1/memory/semantic/batch/get", json=by_both).json["data"][
+            "memories"
+        ]
+        == []
+    )
+    unscoped = {"metadata_filter": {"topic": "billing"}}
+    refused = api.call(key, "POST", "/v1/memory/semantic/batch/delete", json=unscoped)
+    assert refused.status_code == 400
+    assert "agent_id" in refused.json["error"]["message"]
+    scoped = {"agent_id": "support-agent", "metadata_filter": {"topic": "billing"}}
+    gone = api.call(key, "POST", "/v1/memory/semantic/batch/delete", json=scoped).json["data"]
+    assert gone["count"] == 3
+    left = api.call(key, "GET", "/v1/memory/semantic", params={"agent_id": "support-agent"})
+    assert sorted(m["metadata"]["i"] for m in left.json["data"]["memories"]) == [0, 2, 4, 6]
+    everything = {"agent_id": "support-agent", "metadata_filter": {}}
+    assert (
+        api.call(key, "POST", "/v1/memory/semantic/batch/delete", json=everything).json["data"][
+            "count"
+        ]
+        == 4
+    )
+    kept = api.call(key, "GET", "/v1/memory/semantic", params={"agent_id": "other-agent"})
+    assert [m["content"] for m in kept.json["data"]["memories"]] == ["Billing elsewhere"]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -244,6 +301,8 @@ def test_memories_by_id_read_and_delete_in_one_request_within_an_agent(api: Api,
         {"ids": ["bad id"]},
         {"ids": ["a"], "agent_id": "../x"},
         {"agent_id": "support-agent"},
+        {"agent_id": "support-agent", "metadata_filter": {"a": {"$like": "x"}}},
+        {"agent_id": "support-agent", "metadata_filter": {}, "limit": 0},
     ],
 )
 def test_memories_by_id_refuse_bad_requests(api: Api, key: str, body: dict[str, Any]) -> None:

@@ -148,6 +148,32 @@ def test_many_by_id_within_a_scope(semantic_store: SemanticStore) -> None:
     assert semantic_store.soft_delete("t2", ids, NOW + 2) == []
 
 
+def test_soft_delete_by_metadata_within_a_scope(semantic_store: SemanticStore) -> None:
+    chunks = (("part one", unit(0, 0, 0, 1)), ("part two", unit(0, 0, 0, 0, 1)))
+    write(
+        semantic_store,
+        "t1",
+        draft("doc a one", unit(1), id="a1", metadata={"doc": "a"}),
+        draft("doc a two", unit(0, 1), id="a2", metadata={"doc": "a"}),
+        draft("doc b", unit(0, 0, 1), id="b1", metadata={"doc": "b"}),
+        draft("part one part two", None, id="a3", metadata={"doc": "a"}, chunks=chunks),
+    )
+    other = SemanticDraft("other-bot", "default", "doc a elsewhere", {"doc": "a"}, unit(1, 1))
+    semantic_store.write("t1", [other], NOW, SemanticWriteRules(max_vectors=None))
+    only_a = MetadataFilter({"doc": "a"}).matches
+    deleted = semantic_store.soft_delete("t1", None, NOW + 1, agent_id="bot", matches=only_a)
+    assert deleted == ["a1", "a2", "a3"]
+    assert semantic_store.get("t1", "b1") is not None
+    hits = semantic_store.search_vector(
+        "t1", unit(0, 0, 0, 1), agent_id=None, namespace=None, matches=None, limit=10, threshold=-1
+    )
+    left = {h.record.content for h in hits}
+    assert left == {"doc b", "doc a elsewhere"}, "the chunks went with their record"
+    assert semantic_store.soft_delete("t2", None, NOW + 2, agent_id="bot") == []
+    everything = semantic_store.soft_delete("t1", None, NOW + 3, agent_id="bot")
+    assert everything == ["b1"]
+
+
 def test_quota_totals_export_purge(semantic_store: SemanticStore) -> None:
     write(semantic_store, "t1", draft("one", unit(1)), draft("two", unit(0, 1)))
     with pytest.raises(QuotaExceededError):

@@ -310,14 +310,16 @@ class SemanticStore(Store, Protocol):
     def soft_delete(
         self,
         tenant_id: str,
-        record_ids: list[str],
+        record_ids: list[str] | None,
         now: float,
         *,
         agent_id: str | None = None,
         namespace: str | None = None,
+        matches: Matcher | None = None,
     ) -> list[str]:
         """Hide live top-level records (and their chunks) from reads and search, all in one
-        transaction; only those of ``agent_id`` / ``namespace`` when given.
+        transaction: those among ``record_ids`` (every one in scope when ``None``), of
+        ``agent_id`` / ``namespace`` when given, whose metadata passes ``matches``.
 
         Returns:
             The ids that were hidden (unknown, already deleted or out-of-scope ids are not).

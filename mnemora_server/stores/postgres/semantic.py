@@ -339,33 +339,40 @@ class PostgresSemanticStore(BackedStore):
     def soft_delete(
         self,
         tenant_id: str,
-        record_ids: list[str],
+        record_ids: list[str] | None,
         now: float,
         *,
         agent_id: str | None = None,
         namespace: str | None = None,
+        matches: Matcher | None = None,
     ) -> list[str]:
-        """Hide live records and their chunks in one statement (purge removes them)."""
+        """Hide live records and their chunks in one transaction (purge removes them)."""
+        ids_given = record_ids is not None
         with self.db.transaction(tenant_id) as cur:
             cur.execute(
-                "WITH doomed AS (SELECT id FROM semantic WHERE tenant_id = %s"  # noqa: S608
-                f" AND {_SCOPE} AND parent_id IS NULL AND deleted_at IS NULL AND id = ANY(%s))"
-                " UPDATE semantic SET deleted_at = %s WHERE tenant_id = %s"
-                " AND deleted_at IS NULL"
-                " AND (id IN (SELECT id FROM doomed) OR parent_id IN (SELECT id FROM doomed))"
-                " RETURNING id, parent_id",
+                "SELECT id, metadata FROM semantic WHERE tenant_id = %s"  # noqa: S608
+                f" AND {_SCOPE} AND parent_id IS NULL AND deleted_at IS NULL"
+                " AND (NOT %s OR id = ANY(%s)) ORDER BY pk FOR UPDATE",
                 (
                     tenant_id,
                     agent_id,
                     agent_id,
                     namespace,
                     namespace,
-                    list(record_ids),
-                    now,
-                    tenant_id,
+                    ids_given,
+                    list(record_ids or []),
                 ),
             )
-            return [row[0] for row in cur.fetchall() if row[1] is None]
+            found = [
+                row[0] for row in cur.fetchall() if matches is None or matches(json.loads(row[1]))
+            ]
+            if found:
+                cur.execute(
+                    "UPDATE semantic SET deleted_at = %s WHERE tenant_id = %s"
+                    " AND deleted_at IS NULL AND (id = ANY(%s) OR parent_id = ANY(%s))",
+                    (now, tenant_id, found, found),
+                )
+        return found
 
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id."""

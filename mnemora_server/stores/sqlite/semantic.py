@@ -284,24 +284,26 @@ class SqliteSemanticStore(BackedStore):
     def soft_delete(
         self,
         tenant_id: str,
-        record_ids: list[str],
+        record_ids: list[str] | None,
         now: float,
         *,
         agent_id: str | None = None,
         namespace: str | None = None,
+        matches: Matcher | None = None,
     ) -> list[str]:
         """Hide live records and their chunks from reads and search (purge removes them)."""
         with self.db.write() as conn:
+            rows = self._top_level(conn, tenant_id, record_ids, agent_id, namespace)
             found = [
-                row[0] for row in self._top_level(conn, tenant_id, record_ids, agent_id, namespace)
+                row[0] for row in rows if matches is None or matches(record_from_row(row).metadata)
             ]
             for record_id in found:
-                rows = conn.execute(
+                hidden = conn.execute(
                     "SELECT pk FROM semantic WHERE tenant_id = ? AND (id = ? OR parent_id = ?)"
                     " AND deleted_at IS NULL",
                     (tenant_id, record_id, record_id),
                 ).fetchall()
-                for (pk,) in rows:
+                for (pk,) in hidden:
                     conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
                     conn.execute(
                         "UPDATE semantic SET deleted_at = ?, seq = ? WHERE pk = ?",
@@ -313,23 +315,25 @@ class SqliteSemanticStore(BackedStore):
     def _top_level(
         conn: sqlite3.Connection,
         tenant_id: str,
-        record_ids: list[str],
+        record_ids: list[str] | None,
         agent_id: str | None,
         namespace: str | None,
     ) -> list[tuple[Any, ...]]:
+        """Live top-level rows in scope: those of ``record_ids``, or all when ``None``."""
+        scope = (
+            f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = ?"  # noqa: S608
+            " AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR namespace = ?)"
+            " AND parent_id IS NULL AND deleted_at IS NULL"
+        )
+        args = (tenant_id, agent_id, agent_id, namespace, namespace)
+        if record_ids is None:
+            return list(conn.execute(scope + " ORDER BY pk", args).fetchall())
         rows: list[tuple[Any, ...]] = []
         unique = list(dict.fromkeys(record_ids))
         for start in range(0, len(unique), 500):
             part = unique[start : start + 500]
             marks = ",".join("?" * len(part))
-            rows.extend(
-                conn.execute(
-                    f"SELECT {COLUMNS} FROM semantic WHERE tenant_id = ?"  # noqa: S608
-                    " AND (? IS NULL OR agent_id = ?) AND (? IS NULL OR namespace = ?)"
-                    f" AND parent_id IS NULL AND deleted_at IS NULL AND id IN ({marks})",
-                    (tenant_id, agent_id, agent_id, namespace, namespace, *part),
-                ).fetchall()
-            )
+            rows.extend(conn.execute(f"{scope} AND id IN ({marks})", (*args, *part)).fetchall())
         return rows
 
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
