@@ -76,6 +76,7 @@ class SemanticMemoryApi:
         *,
         mode: str = "hybrid",
         include_embeddings: bool = False,
+        group_chunks: bool = False,
     ) -> Plan[list[SemanticResponse]]:
         """Search semantic memory.
 
@@ -91,6 +92,8 @@ class SemanticMemoryApi:
             mode: ``hybrid`` (vector and keyword, fused), ``vector`` or ``keyword``.
             include_embeddings: Return each hit's stored vector (``embedding``), e.g. for
                 maximal-marginal-relevance reranking.
+            group_chunks: Return a long memory whole when one of its chunks matched (with
+                that chunk's scores), each memory once.
         """
         body: dict[str, Any] = {
             "query": query,
@@ -100,6 +103,8 @@ class SemanticMemoryApi:
         }
         if include_embeddings:
             body["include_embeddings"] = True
+        if group_chunks:
+            body["group_chunks"] = True
         put_optional(body, agent_id=agent_id, namespace=namespace, metadata_filter=metadata_filter)
         result = yield Call("POST", "/v1/memory/semantic/search", json=body, write=False)
         return [SemanticResponse.model_validate(r) for r in result["results"]]

@@ -212,6 +212,7 @@ class SemanticSearchResource:
             threshold=body.threshold,
             mode=body.mode,
             include_embeddings=body.include_embeddings,
+            group_chunks=body.group_chunks,
         )
         results = [MemoryOut.scored(hit) for hit in hits]
         send(resp, SearchOut(results=results, count=len(results), mode=body.mode))

@@ -77,6 +77,10 @@ class MemorySearch(RequestModel):
     include_embeddings: bool = Field(
         default=False, description="Return each hit's stored vector (for client-side MMR)."
     )
+    group_chunks: bool = Field(
+        default=False,
+        description="A matching chunk stands for its whole memory (each memory once).",
+    )
 
 
 class MemorySelection(RequestModel):

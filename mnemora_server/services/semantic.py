@@ -341,14 +341,20 @@ class SemanticMemoryService:
         threshold: float,
         mode: SearchMode,
         include_embeddings: bool = False,
+        group_chunks: bool = False,
     ) -> list[ScoredMemory]:
-        """Search the tenant's memories by meaning, by keywords, or both (fused by rank);
-        with ``include_embeddings`` each hit's record carries its stored vector."""
+        """Search the tenant's memories by meaning, by keywords, or both (fused by rank).
+
+        With ``include_embeddings`` each hit's record carries its stored vector (for a chunk,
+        the chunk's). With ``group_chunks`` a chunk that matched stands for its whole memory
+        (content and metadata of the memory, scores of its best chunk), each memory once.
+        """
         matcher = MetadataFilter(metadata_filter)
         matches = None if matcher.empty else matcher.matches
         vector_hits: list[SemanticHit] = []
         keyword_hits: list[SemanticHit] = []
-        pool = top_k if mode != "hybrid" else max(top_k * 3, 20)
+        wanted = top_k * 3 if group_chunks else top_k
+        pool = wanted if mode != "hybrid" else max(wanted * 3, 20)
         if mode in ("vector", "hybrid"):
             vector = self.embed(tenant_id, [query])[0]
             vector_hits = self._store.search_vector(
@@ -369,14 +375,34 @@ class SemanticMemoryService:
                 matches=matches,
                 limit=pool,
             )
-        fused = _fuse(vector_hits, keyword_hits, top_k)
-        if not include_embeddings:
-            return fused
-        vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
-        return [
-            replace(hit, record=replace(hit.record, embedding=vectors.get(hit.record.id)))
-            for hit in fused
-        ]
+        fused = _fuse(vector_hits, keyword_hits, wanted)
+        if include_embeddings:
+            vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
+            fused = [
+                replace(hit, record=replace(hit.record, embedding=vectors.get(hit.record.id)))
+                for hit in fused
+            ]
+        if group_chunks:
+            fused = self._whole_memories(tenant_id, fused)
+        return fused[:top_k]
+
+    def _whole_memories(self, tenant_id: str, hits: list[ScoredMemory]) -> list[ScoredMemory]:
+        """Each hit as its whole memory, the first (best) hit of each memory only."""
+        parents = {h.record.parent_id for h in hits if h.record.parent_id is not None}
+        whole = {r.id: r for r in self._store.get_many(tenant_id, sorted(parents))}
+        grouped: list[ScoredMemory] = []
+        seen: set[str] = set()
+        for hit in hits:
+            memory_id = hit.record.parent_id or hit.record.id
+            if memory_id in seen:
+                continue
+            seen.add(memory_id)
+            if hit.record.parent_id is None:
+                grouped.append(hit)
+            elif memory_id in whole:
+                record = replace(whole[memory_id], embedding=hit.record.embedding)
+                grouped.append(replace(hit, record=record))
+        return grouped
 
 
 def _fuse(

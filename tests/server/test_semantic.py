@@ -330,6 +330,18 @@ def test_long_text_is_chunked_with_overlap_and_linked_to_its_parent(api: Api, ke
     assert len(hits[0]["content"]) <= 1000
     listed = api.call(key, "GET", "/v1/memory/semantic").json["data"]
     assert [m["id"] for m in listed["memories"]] == [parent["id"]], "chunks are not listed"
+    grouped = search(
+        api,
+        key,
+        "emergency exit code north door",
+        top_k=3,
+        group_chunks=True,
+        include_embeddings=True,
+    )
+    assert [h["id"] for h in grouped] == [parent["id"]], "each memory once"
+    assert grouped[0]["content"] == text
+    assert grouped[0]["similarity_score"] == hits[0]["similarity_score"]
+    assert len(grouped[0]["embedding"]) == 384, "the matching chunk's vector"
     api.call(key, "DELETE", f"/v1/memory/semantic/{parent['id']}")
     assert search(api, key, "emergency exit code", threshold=-1) == []
 
