@@ -33,6 +33,7 @@ def test_the_sdk_imports_no_framework() -> None:
     [
         ("mnemora_integrations.langgraph", {"langchain", "llama_index"}),
         ("mnemora_integrations.langchain", {"llama_index"}),
+        ("mnemora_integrations.llama_index", {"langchain", "langchain_core", "langgraph"}),
     ],
 )
 def test_an_integration_loads_its_framework_only(module: str, absent: set[str]) -> None:
@@ -41,7 +42,7 @@ def test_an_integration_loads_its_framework_only(module: str, absent: set[str]) 
 
 
 def test_the_public_names() -> None:
-    from mnemora_integrations import langchain, langgraph
+    from mnemora_integrations import langchain, langgraph, llama_index
 
     assert {"MnemoraSaver", "MnemoraStore"} <= set(langgraph.__all__)
     assert {
@@ -52,3 +53,9 @@ def test_the_public_names() -> None:
         "MnemoraMemoryMiddleware",
         "create_memory_tools",
     } <= set(langchain.__all__)
+    assert {
+        "MnemoraVectorStore",
+        "MnemoraChatStore",
+        "MnemoraMemoryBlock",
+        "MnemoraEmbedding",
+    } <= set(llama_index.__all__)
