@@ -45,6 +45,7 @@ class MnemoraChatStore(HoldsClients, AsyncDBChatStore):
 
     Example:
         ```python
+        from llama_index.core.llms import ChatMessage
         from llama_index.core.memory import Memory
         from mnemora_integrations.llama_index import MnemoraChatStore
 

@@ -21,8 +21,8 @@ class MnemoraMemoryBlock(HoldsClients, BaseMemoryBlock[str]):
     memories of the agent, and recalls the ones relevant to the conversation.
 
     When ``Memory`` flushes old messages, each user and assistant message with text becomes
-    one memory (metadata: ``session_id``, ``role``; a repeated message merges into the
-    stored one). On ``aget``, the latest messages (``context_window`` of them) are the query;
+    one memory (metadata: ``session_id``, ``role``); messages are events, so near-duplicates
+    are kept apart. On ``aget``, the latest messages (``context_window`` of them) are the query;
     the best ``top_k`` memories of the session (or, with ``scope="agent"``, of every session
     of the agent) come back as lines of text.
 
@@ -105,7 +105,7 @@ class MnemoraMemoryBlock(HoldsClients, BaseMemoryBlock[str]):
             metadata: dict[str, Any] = {"role": message.role.value}
             if session_id is not None:
                 metadata["session_id"] = session_id
-            items.append({"content": message.content, "metadata": metadata})
+            items.append({"content": message.content, "metadata": metadata, "dedup": False})
         for part in batches(items):
             await self._clients.aio.store_memories(self.agent_id, part, self.namespace)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mnemora_integrations import langchain, langgraph
+from mnemora_integrations import langchain, langgraph, llama_index
 from tests.conftest import LiveServer
 from tests.integrations.support_agent import model
 
@@ -23,6 +23,10 @@ PUBLIC = [
     langchain.MnemoraByteStore,
     langchain.MnemoraMemoryMiddleware,
     langchain.create_memory_tools,
+    llama_index.MnemoraVectorStore,
+    llama_index.MnemoraEmbedding,
+    llama_index.MnemoraChatStore,
+    llama_index.MnemoraMemoryBlock,
 ]
 _BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
