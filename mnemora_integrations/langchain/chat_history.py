@@ -8,7 +8,7 @@ from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage
 
 from mnemora import MnemoraClient, MnemoraSync
-from mnemora_integrations._batches import batches
+from mnemora_integrations._batches import write_batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.messages import episode_of, messages_of, session_id_of
 
@@ -90,4 +90,4 @@ class MnemoraChatMessageHistory(HoldsClients, BaseChatMessageHistory):
 
     @staticmethod
     def _parts(messages: Sequence[BaseMessage]) -> list[list[dict[str, object]]]:
-        return batches([episode_of(message) for message in messages])
+        return write_batches([episode_of(message) for message in messages])

@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
-from mnemora_integrations._batches import batches
+from mnemora_integrations._batches import write_batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.messages import episode_of, session_id_of
 
@@ -148,9 +148,9 @@ class MnemoraMemoryMiddleware(HoldsClients, AgentMiddleware[MnemoraMemoryState, 
         if turn is None:
             return None
         session, messages, episodes, facts = turn
-        for part in batches(episodes):
+        for part in write_batches(episodes):
             self._clients.sync.append_episodes(self.agent_id, session, part)
-        for part in batches(facts):
+        for part in write_batches(facts):
             self._clients.sync.store_memories(self.agent_id, part, self.namespace)
         return {"mnemora_logged_through": messages[-1].id}
 
@@ -162,9 +162,9 @@ class MnemoraMemoryMiddleware(HoldsClients, AgentMiddleware[MnemoraMemoryState, 
         if turn is None:
             return None
         session, messages, episodes, facts = turn
-        for part in batches(episodes):
+        for part in write_batches(episodes):
             await self._clients.aio.append_episodes(self.agent_id, session, part)
-        for part in batches(facts):
+        for part in write_batches(facts):
             await self._clients.aio.store_memories(self.agent_id, part, self.namespace)
         return {"mnemora_logged_through": messages[-1].id}
 

@@ -14,7 +14,7 @@ from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
-from mnemora_integrations._batches import batches
+from mnemora_integrations._batches import batches, write_batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.langchain.documents import document_of
 from mnemora_integrations.langchain.filters import translate_filter
@@ -298,7 +298,7 @@ class MnemoraVectorStore(HoldsClients, VectorStore):
             {"content": doc.page_content, "metadata": dict(doc.metadata), "id": i, "dedup": False}
             for doc, i in zip(documents, ids, strict=True)
         ]
-        return batches(items), ids
+        return write_batches(items), ids
 
     def _search(
         self, query: str, k: int, kwargs: dict[str, Any], *, vectors: bool = False

@@ -10,7 +10,7 @@ from pydantic import Field, PrivateAttr
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
-from mnemora_integrations._batches import batches
+from mnemora_integrations._batches import write_batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 
 _REMEMBERED = (MessageRole.USER, MessageRole.ASSISTANT)
@@ -106,7 +106,7 @@ class MnemoraMemoryBlock(HoldsClients, BaseMemoryBlock[str]):
             if session_id is not None:
                 metadata["session_id"] = session_id
             items.append({"content": message.content, "metadata": metadata, "dedup": False})
-        for part in batches(items):
+        for part in write_batches(items):
             await self._clients.aio.store_memories(self.agent_id, part, self.namespace)
 
 

@@ -18,7 +18,7 @@ from pydantic import PrivateAttr
 
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora.models import SemanticResponse
-from mnemora_integrations._batches import batches
+from mnemora_integrations._batches import batches, write_batches
 from mnemora_integrations._clients import HoldsClients, MnemoraClients
 from mnemora_integrations.llama_index.filters import translate_filters
 from mnemora_integrations.llama_index.nodes import NODE_ID_KEY, memory_id, memory_of, node_of
@@ -207,7 +207,7 @@ class MnemoraVectorStore(HoldsClients, BasePydanticVectorStore):
     # -- requests ----------------------------------------------------------------------------
 
     def _memories(self, nodes: Sequence[BaseNode]) -> list[list[dict[str, Any]]]:
-        return batches([memory_of(n, with_embedding=self.client_embeddings) for n in nodes])
+        return write_batches([memory_of(n, with_embedding=self.client_embeddings) for n in nodes])
 
     def _scope(self, **extra: Any) -> dict[str, Any]:
         return {"agent_id": self.agent_id, "namespace": self.namespace, **extra}
