@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from llama_index.core import Document, StorageContext, VectorStoreIndex
 from llama_index.core.base.llms.types import ChatMessage
@@ -206,6 +207,19 @@ def test_query_modes_and_refusals(live: LiveServer, key: str, agent_id: str) -> 
         )
     store.delete_nodes(filters=MetadataFilters(filters=[MetadataFilter(key="_node_id", value="d")]))
     assert sorted(n.node_id for n in store.get_nodes()) == ["a", "b", "c"]
+
+
+def test_embedded_nodes_go_in_bodies_the_server_takes(
+    live: LiveServer, key: str, agent_id: str
+) -> None:
+    store = _store(live, key, agent_id, client_embeddings=True)
+    vectors = np.random.default_rng(1).standard_normal((300, 384))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    nodes = [
+        TextNode(id_=f"v{i}", text=f"node {i}", embedding=vectors[i].tolist()) for i in range(300)
+    ]  # about 2.5 MB of JSON: three requests
+    assert len(store.add(nodes)) == 300
+    assert len(store.get_nodes()) == 300
 
 
 async def test_async_methods(live: LiveServer, key: str, agent_id: str) -> None:
