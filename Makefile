@@ -15,7 +15,7 @@ ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
 export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
 endif
 
-.PHONY: run test lint typecheck unit bench bench-memory bench-langgraph loadtest install clean
+.PHONY: run test lint typecheck unit bench bench-memory bench-langgraph bench-llamaindex loadtest install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ bench-memory: $(STAMP)
 
 bench-langgraph: $(STAMP)
 	$(BIN)/python -m benchmarks.langgraph_memory
+
+bench-llamaindex: $(STAMP)
+	$(BIN)/python -m benchmarks.llama_index_memory
 
 clean:
 	rm -rf $(VENV) $(SDK012) .pytest_cache .mypy_cache .ruff_cache
