@@ -248,6 +248,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.stop()
 
 
+@pytest.fixture(scope="module", params=backends.BACKENDS)
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A ``mnemora-server`` process on the embedded default or on DynamoDB + S3 + PostgreSQL
+    (moto over HTTP and embedded PostgreSQL), one per test module and configuration."""
+    data: Path = tmp_path_factory.mktemp(f"live-{request.param}") / "data"
+    env: dict[str, str] = {}
+    if request.param == "production":
+        database = request.getfixturevalue("postgres").fresh_database()
+        moto = request.getfixturevalue("moto_url")
+        env = backends.production(data, moto, database.app_url, database.admin_url).env()
+    server = start_server(data, **env)
+    yield server
+    server.stop()
+
+
 # -- AWS over real HTTP (moto server) ----------------------------------------------------------
 
 
