@@ -175,3 +175,34 @@ def test_the_design_snippet_runs_unchanged(
     assert "PurgeResponse(state_deleted=0, semantic_deleted=2, episodes_deleted=1)" in out
     context = out.split("context was:")[1]
     assert context.strip().startswith("Password resets are done from Settings")
+
+
+def test_chat_talks_until_an_empty_line(example: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.support_agent", "chat", "initech", "--ticket", "C-1"],
+        cwd=ROOT,
+        env=example,
+        input="How do I add a new employee?\nWhen are year-end tax forms issued?\n\nignored\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [line for line in done.stdout.splitlines() if line.startswith("agent> ")]
+    assert len(replies) == 2
+    assert "People, Add employee" in replies[0]
+    assert "end of January" in done.stdout
+    assert "turns=2" in done.stdout
+
+
+def test_the_model_is_chosen_by_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    from examples.support_agent.model import chat_model
+
+    monkeypatch.delenv("MNEMORA_EXAMPLE_MODEL", raising=False)
+    monkeypatch.delenv("MNEMORA_EXAMPLE_BASE_URL", raising=False)
+    assert isinstance(chat_model(), OfflineModel)
+    monkeypatch.setenv("MNEMORA_EXAMPLE_MODEL", "openai:gpt-4.1-mini")
+    # The provider's package is the user's to install; LangChain says which one.
+    with pytest.raises(ImportError, match="langchain-openai"):
+        chat_model()
