@@ -5,6 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SERVE_STAMP := $(VENV)/.installed-server
 SDK012 := .venv-sdk012
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -21,9 +22,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make run` needs the server only; `make test` installs everything (the server included).
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing mnemora[server] into $(VENV) ..."
+	$(BIN)/python -m pip install --progress-bar on -e '.[server]'
+	touch $(SERVE_STAMP)
+
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing mnemora[test] (server, integrations, test tools) into $(VENV) ..."
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
 install: $(STAMP)
 
@@ -33,7 +41,7 @@ $(SDK012)/.installed:
 	$(SDK012)/bin/python -m pip install --quiet 'mnemora==0.1.2'
 	touch $@
 
-run: $(STAMP)
+run: $(SERVE_STAMP)
 	$(BIN)/mnemora-server migrate
 	$(BIN)/mnemora-server tenants create demo --tier pro --with-key --if-missing
 	$(BIN)/mnemora-server serve --host $(HOST) --port $(PORT) --workers $(WORKERS)

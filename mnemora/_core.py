@@ -245,9 +245,17 @@ def send_call(
             yield Sleep(retry_delay(config, attempt, None))
             attempt += 1
             continue
+        where = f"{request.method} {request.url.copy_with(query=None)}"
+        tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
         if isinstance(outcome, httpx.TimeoutException):
-            raise MnemoraTimeoutError(f"request timed out: {outcome}", "TIMEOUT") from outcome
-        raise MnemoraConnectionError(f"network error: {outcome}", "NETWORK_ERROR") from outcome
+            raise MnemoraTimeoutError(
+                f"{where} timed out after {config.timeout} s ({tries}): {outcome}", "TIMEOUT"
+            ) from outcome
+        raise MnemoraConnectionError(
+            f"could not reach the Mnemora server at {where} ({tries}): {outcome}. Is it "
+            "running there? Set MNEMORA_API_URL or base_url= to where it is.",
+            "NETWORK_ERROR",
+        ) from outcome
 
 
 def execute(

@@ -12,10 +12,17 @@ import falcon
 from mnemora_server import __version__, failpoints
 from mnemora_server.auth import Authenticator
 from mnemora_server.embeddings.base import Embedder
-from mnemora_server.embeddings.registry import build_embedder
+from mnemora_server.embeddings.registry import ready_embedder
 from mnemora_server.errors import MnemoraServerError
 from mnemora_server.limits import CallMeter, StorageQuota
-from mnemora_server.middleware import AuthMiddleware, EnvelopeMiddleware, IdempotencyMiddleware
+from mnemora_server.middleware import (
+    AccessLogMiddleware,
+    AuthMiddleware,
+    EnvelopeMiddleware,
+    IdempotencyMiddleware,
+    UnreadBodyMiddleware,
+    access_logger,
+)
 from mnemora_server.openapi import build_openapi
 from mnemora_server.resources.admin import (
     KeyResource,
@@ -34,6 +41,7 @@ from mnemora_server.resources.checkpoints import (
     ThreadsDeleteResource,
     ThreadsPruneResource,
 )
+from mnemora_server.resources.docs import DocsResource, RootResource, swagger_ui_assets
 from mnemora_server.resources.episodes import (
     AgentEpisodesResource,
     EpisodeCollectionResource,
@@ -205,8 +213,8 @@ def create_app(
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """Build the WSGI application.
 
-    Performs no I/O: stores connect on first use, and schemas are created by
-    ``mnemora-server migrate`` (or :meth:`Stores.setup`).
+    Loads the embedding model (see :func:`ready_embedder`); stores connect on first use, and
+    schemas are created by ``mnemora-server migrate`` (or :meth:`Stores.setup`).
 
     Args:
         settings: Configuration; read from the environment when omitted.
@@ -216,10 +224,11 @@ def create_app(
 
     Raises:
         ValueError: If the embedder's dimension differs from the semantic store's.
+        UnavailableError: The model cannot be loaded and ``embedder_required`` is set.
     """
     settings = settings or Settings()
     failpoints.arm(settings.failpoints)
-    embedder = embedder or build_embedder(settings)
+    embedder = ready_embedder(settings, embedder)
     stores = stores or open_stores(settings, dimension=embedder.dimension)
     if stores.semantic.dimension != embedder.dimension:
         raise ValueError(
@@ -228,7 +237,11 @@ def create_app(
         )
     authenticator = Authenticator(stores.accounts, settings.tiers)
     middleware: list[Any] = [
+        UnreadBodyMiddleware(
+            drain_limit=4 * max(settings.max_body_bytes, settings.max_checkpoint_bytes)
+        ),
         EnvelopeMiddleware(),
+        *([AccessLogMiddleware(access_logger())] if settings.access_log else []),
         AuthMiddleware(
             authenticator,
             CallMeter(stores.usage),
@@ -255,4 +268,7 @@ def create_app(
     for path, resource in routes:
         app.add_route(path, resource)
     app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))
+    app.add_route("/docs", DocsResource())
+    app.add_route("/", RootResource())
+    app.add_static_route("/docs/assets", str(swagger_ui_assets()))
     return app

@@ -9,20 +9,37 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from mnemora_server.errors import MnemoraServerError
+from mnemora_server import __version__
+from mnemora_server.errors import MnemoraServerError, NotFoundError
 from mnemora_server.settings import Settings
+from mnemora_server.startup import configuration, uses_data_dir
 
 
 def _settings() -> Settings:
     return Settings()
 
 
-def _context() -> tuple[Settings, Any]:
+def _context(*, creates: bool = False) -> tuple[Settings, Any]:
+    """The settings and the migrated stores.
+
+    Args:
+        creates: Whether the command may create a new data directory (``migrate``, ``serve``);
+            the others refuse to, so that a command run from the wrong directory never
+            answers from a new empty one.
+    """
     from mnemora_server import failpoints
     from mnemora_server.embeddings.registry import build_embedder
     from mnemora_server.stores.registry import open_stores
 
     settings = _settings()
+    if uses_data_dir(settings):
+        where = settings.data_dir.resolve()
+        if not creates and not where.is_dir():
+            raise NotFoundError(
+                f"no data directory at {where}: run the command where the server's data is, "
+                "or set MNEMORA_DATA_DIR (create one with `mnemora-server migrate`)"
+            )
+        print(f"data directory: {where}", file=sys.stderr)
     failpoints.arm(settings.failpoints)
     stores = open_stores(settings, dimension=build_embedder(settings).dimension)
     stores.setup()
@@ -46,12 +63,20 @@ def _print(value: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate the stores, then serve the API."""
     from mnemora_server.app import create_app
+    from mnemora_server.embeddings.registry import ready_embedder
     from mnemora_server.serving import serve
 
-    settings, _ = _context()  # migrate first, so the embedded default needs nothing else
+    settings, _ = _context(creates=True)  # migrate first: the embedded default needs nothing
+    embedder = ready_embedder(settings)  # the model is loaded (or fetched) once, here
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"mnemora-server listening on http://{host}:{port}", flush=True)
+    for line in configuration(settings, embedder):
+        print(line, flush=True)
+    print(
+        f"mnemora-server listening on http://{host}:{port} "
+        f"({args.workers} workers x {args.threads} threads)",
+        flush=True,
+    )
     serve(
         lambda: create_app(_settings()),
         host=host,
@@ -65,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create or upgrade every store's schema."""
-    settings, _ = _context()
+    settings, _ = _context(creates=True)
     print(f"stores migrated (data dir {settings.data_dir.resolve()})")
     return 0
 
@@ -224,6 +249,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="mnemora-server", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mnemora-server {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the HTTP API")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -32,6 +33,8 @@ class Operation:
         writes: Whether the operation changes data (refused for read-only keys).
         tags: OpenAPI tags.
         errors: Further documented error answers (status -> description).
+        raw_request: The media type of a body that is not a JSON model (e.g. NDJSON).
+        raw_response: The media type of a successful answer that is not the JSON envelope.
     """
 
     summary: str
@@ -42,6 +45,8 @@ class Operation:
     writes: bool = False
     tags: tuple[str, ...] = ()
     errors: tuple[tuple[int, str], ...] = ()
+    raw_request: str | None = None
+    raw_response: str | None = None
 
 
 def operation(**kwargs: Any) -> Callable[[F], F]:
@@ -96,8 +101,21 @@ def read_json(req: falcon.Request, max_bytes: int) -> Any:
         raise InvalidJSONError("request body is empty; send a JSON object")
     try:
         return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidJSONError("request body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise InvalidJSONError(
+            "request body nests JSON too deeply to read; flatten it (a few dozen levels at most)"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidJSONError(
+            f"request body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise InvalidJSONError(
+                f"a number in the request body has more than {sys.get_int_max_str_digits()} "
+                "digits; send it as a string"
+            ) from exc
+        raise InvalidJSONError(f"request body is not valid JSON ({exc})") from exc
 
 
 def validation_details(exc: PydanticValidationError) -> list[dict[str, Any]]:

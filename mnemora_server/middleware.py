@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 import uuid
@@ -59,6 +60,73 @@ class EnvelopeMiddleware:
                 "request_id": request_id,
                 "latency_ms": round((time.perf_counter() - started) * 1000.0, 3),
             }
+
+
+class UnreadBodyMiddleware:
+    """Reads and discards what a refused request left of its body (a 401, a 413, a bad
+    route), so that the next request on the same keep-alive connection starts clean.
+
+    A WSGI application may not set ``Connection: close`` (gunicorn ignores it, waitress
+    refuses it), so draining is the one remedy; bodies above ``drain_limit`` are left to the
+    WSGI server, which reads or drops them with the connection.
+
+    Args:
+        drain_limit: The largest unread body that is drained.
+    """
+
+    def __init__(self, drain_limit: int) -> None:
+        self._drain_limit = drain_limit
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool
+    ) -> None:
+        """Drain the rest of the body."""
+        length = req.content_length or 0
+        if 0 < length <= self._drain_limit and not req.bounded_stream.eof:
+            req.bounded_stream.exhaust()
+
+
+class AccessLogMiddleware:
+    """One JSON line per request on the ``mnemora.access`` logger: method, route template
+    (never the filled-in path, which may hold ids), status, latency and request id. No key,
+    query string or body is ever logged.
+
+    Args:
+        logger: Where the lines go.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: object, ok: bool
+    ) -> None:
+        """Log the finished request."""
+        started = req.context.get("started") or time.perf_counter()
+        self._logger.info(
+            json.dumps(
+                {
+                    "method": req.method,
+                    "route": req.uri_template or "(no route)",
+                    "status": int(str(resp.status).split(" ", 1)[0]),
+                    "ms": round((time.perf_counter() - started) * 1000.0, 2),
+                    "request_id": req.context.get("request_id"),
+                },
+                separators=(",", ":"),
+            )
+        )
+
+
+def access_logger() -> logging.Logger:
+    """The ``mnemora.access`` logger, writing bare lines to standard error."""
+    logger = logging.getLogger("mnemora.access")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
 
 
 class AuthMiddleware:

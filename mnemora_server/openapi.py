@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,24 +24,58 @@ _ERRORS = {
     "503": "A backend store is unavailable; nothing was written (UNAVAILABLE)",
     "507": "A quota of the tenant's tier is reached (QUOTA_EXCEEDED)",
 }
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "tenant": [{"apiKey": []}],
+    "admin": [{"adminToken": []}],
+    "public": [],
+}
 
 
-def _operations(routes: list[tuple[str, object]]) -> list[tuple[str, str, Operation]]:
+@dataclass(frozen=True)
+class _Route:
+    path: str
+    method: str
+    op: Operation
+    auth: str  # "tenant", "admin" or "public": who may call it
+
+
+def _operations(routes: list[tuple[str, object]]) -> list[_Route]:
     found = []
     for path, resource in routes:
+        auth = str(getattr(resource, "auth", "tenant"))
         for method in _METHODS:
             op = operation_of(getattr(resource, "on_" + method, None))
             if op is not None:
-                found.append((path, method, op))
+                found.append(_Route(path, method, op, auth))
     return found
+
+
+def _errors(route: _Route) -> list[str]:
+    """The error statuses one operation can answer."""
+    op, has_params = route.op, "{" in route.path
+    takes_input = op.request is not None or op.raw_request is not None or op.query is not None
+    found = ["503"]
+    if takes_input or has_params or op.writes:
+        found.append("400")
+    if op.request is not None or op.raw_request is not None:
+        found.append("413")
+    if route.auth != "public":
+        found.append("401")
+    if route.auth == "admin" or has_params:
+        found.append("404")
+    if route.auth == "tenant":
+        found.append("429")
+        if op.writes:
+            found += ["403", "409", "507"]
+    return sorted(found)
 
 
 def build_openapi(routes: list[tuple[str, object]], version: str) -> dict[str, Any]:
     """Describe every route that has :class:`~mnemora_server.http.Operation` metadata."""
     operations = _operations(routes)
     models: set[type[BaseModel]] = {ErrorEnvelope, Meta}
-    for _, _, op in operations:
-        models.update(m for m in (op.request, op.response) if m is not None)
+    for route in operations:
+        models.update(m for m in (route.op.request, route.op.response) if m is not None)
     ordered = sorted(models, key=lambda m: m.__name__)
     keyed, definitions = models_json_schema(
         [(m, "validation" if _is_request(m, operations) else "serialization") for m in ordered],
@@ -50,10 +85,11 @@ def build_openapi(routes: list[tuple[str, object]], version: str) -> dict[str, A
         model: schema for (model, _), schema in keyed.items() if issubclass(model, BaseModel)
     }
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, op in operations:
-        paths.setdefault(path, {})[method] = _operation_doc(path, method, op, refs)
+    for route in operations:
+        paths.setdefault(route.path, {})[route.method] = _operation_doc(route, refs)
     return {
         "openapi": "3.1.0",
+        "servers": [{"url": "/", "description": "this server"}],
         "info": {
             "title": "Mnemora",
             "version": version,
@@ -71,17 +107,17 @@ def build_openapi(routes: list[tuple[str, object]], version: str) -> dict[str, A
     }
 
 
-def _is_request(model: type[BaseModel], operations: list[tuple[str, str, Operation]]) -> bool:
-    return any(op.request is model for _, _, op in operations)
+def _is_request(model: type[BaseModel], operations: list[_Route]) -> bool:
+    return any(route.op.request is model for route in operations)
 
 
-def _operation_doc(
-    path: str, method: str, op: Operation, refs: dict[type[BaseModel], dict[str, Any]]
-) -> dict[str, Any]:
+def _operation_doc(route: _Route, refs: dict[type[BaseModel], dict[str, Any]]) -> dict[str, Any]:
+    path, method, op = route.path, route.method, route.op
     doc: dict[str, Any] = {
         "summary": op.summary,
         "operationId": _operation_id(path, method),
         "tags": list(op.tags),
+        "security": _SECURITY[route.auth],
         "parameters": [
             {
                 "name": name,
@@ -103,8 +139,18 @@ def _operation_doc(
             "required": True,
             "content": {"application/json": {"schema": refs[op.request]}},
         }
+    elif op.raw_request is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {op.raw_request: {"schema": {"type": "string"}}},
+        }
     responses: dict[str, Any] = {}
-    if op.response is None:
+    if op.raw_response is not None:
+        responses[str(op.status)] = {
+            "description": "Success",
+            "content": {op.raw_response: {"schema": {"type": "string"}}},
+        }
+    elif op.response is None:
         responses[str(op.status)] = {"description": "Done"}
     else:
         responses[str(op.status)] = {
@@ -123,7 +169,8 @@ def _operation_doc(
             },
         }
     error_schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
-    for status, description in [*_ERRORS.items(), *((str(c), d) for c, d in op.errors)]:
+    documented = [(status, _ERRORS[status]) for status in _errors(route)]
+    for status, description in [*documented, *((str(c), d) for c, d in op.errors)]:
         responses.setdefault(status, {"description": description, "content": error_schema})
     doc["responses"] = responses
     return doc

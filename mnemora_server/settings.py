@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         embedding_model: Model name (local, OpenAI-compatible or Bedrock model id; for
             ``bedrock`` the local default means ``amazon.titan-embed-text-v2:0``).
         embedding_model_path: A local copy of the model; nothing is downloaded when set.
+        model_cache: Where the local model is downloaded to, once, when no
+            ``embedding_model_path`` is set (default ``~/.cache/mnemora/models``).
+        embedder_required: Refuse to start when the embedding model cannot be loaded
+            (default). ``false`` starts anyway: semantic routes then answer 503 at once,
+            saying why, and ``/v1/health`` reports the embedder unavailable.
         embedding_dimension: Dimension of the ``hash``, ``openai`` and ``bedrock`` embedders
             (Bedrock: 1024 by default, or 512 or 256).
         embedding_url: API root of an OpenAI-compatible embedding service (``openai``), or a
@@ -87,6 +92,8 @@ class Settings(BaseSettings):
         port: Port ``mnemora-server serve`` listens on (``--port`` overrides it).
         failpoints: Comma-separated crash points armed for fault-injection tests (see
             :mod:`mnemora_server.failpoints`); empty in production.
+        access_log: Log one JSON line per request (method, route, status, latency, request
+            id; never a key) to standard error (default on).
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -114,6 +121,8 @@ class Settings(BaseSettings):
     embedder: str = "local"
     embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
     embedding_model_path: Path | None = None
+    model_cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "mnemora" / "models")
+    embedder_required: bool = True
     embedding_dimension: int | None = None
     embedding_url: str | None = None
     embedding_api_key: str | None = None
@@ -127,11 +136,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     failpoints: str = ""
+    access_log: bool = True
+
+    def configured_url(self, kind: StoreKind) -> str | None:
+        """The URL set for one store (``MNEMORA_<KIND>_URL``), or ``None``."""
+        configured: str | None = getattr(self, f"{_URL_FIELDS[kind]}_url")
+        return configured or None
 
     def store_url(self, kind: StoreKind) -> str:
         """The URL of one store: its ``MNEMORA_<KIND>_URL``, or the embedded default in the
         data directory (a SQLite file; a directory for the cold tier)."""
-        configured: str | None = getattr(self, f"{_URL_FIELDS[kind]}_url")
+        configured = self.configured_url(kind)
         if configured:
             return configured
         root = self.data_dir.resolve()

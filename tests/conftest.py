@@ -196,8 +196,11 @@ def start_server(
     threads: int = 8,
     port: int | None = None,
     server: str = "auto",
+    degraded: bool = False,
     **env: str,
 ) -> LiveServer:
+    """A ``mnemora-server serve`` process, once ``/v1/health`` answers 200 (or, with
+    ``degraded``, answers at all: a server started without its model reports 503)."""
     port = port or free_port()
     full_env = {
         **os.environ,
@@ -233,7 +236,8 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError("server exited:\n" + (data_dir / "server.log").read_text())
         try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+            status = httpx.get(url + "/v1/health", timeout=1).status_code
+            if status == 200 or (degraded and status == 503):
                 return LiveServer(url, data_dir, process, full_env)
         except httpx.TransportError:
             time.sleep(0.1)

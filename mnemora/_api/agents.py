@@ -22,11 +22,17 @@ class AgentApi:
 
     @api_method
     def search_all(
-        self, query: str, agent_id: str | None = None, top_k: int = 10
+        self,
+        query: str,
+        agent_id: str | None = None,
+        top_k: int = 10,
+        *,
+        metadata_filter: dict[str, Any] | None = None,
     ) -> Plan[list[SearchResult]]:
-        """Search semantic and episodic memory in one ranking."""
+        """Search semantic and episodic memory in one ranking (``metadata_filter``: the
+        semantic search's filter language, on the metadata of both)."""
         body: dict[str, Any] = {"query": query, "top_k": top_k}
-        put_optional(body, agent_id=agent_id)
+        put_optional(body, agent_id=agent_id, metadata_filter=metadata_filter)
         result = yield Call("POST", "/v1/memory/search", json=body, write=False)
         return [SearchResult.model_validate(r) for r in result["results"]]
 

@@ -150,12 +150,12 @@ class ImportResponse(_Response):
 
     Attributes:
         stored: Records stored, by kind.
-        skipped: Records already present.
+        skipped: Records already present (not written), by kind.
         lines: Lines read.
     """
 
     stored: dict[str, int] = Field(default_factory=dict)
-    skipped: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)
     lines: int = 0
 
 
@@ -211,12 +211,19 @@ class PurgeResponse(_Response):
     items_deleted: int = 0
 
     def __repr__(self) -> str:
-        # As the 0.1.x SDK prints it; the other counts are attributes.
-        return (
-            f"PurgeResponse(state_deleted={self.state_deleted}, "
-            f"semantic_deleted={self.semantic_deleted}, "
-            f"episodes_deleted={self.episodes_deleted})"
+        # Every store's count: the 0.1.x SDK printed the first three only.
+        counts = ", ".join(
+            f"{name}={getattr(self, name)}"
+            for name in (
+                "state_deleted",
+                "semantic_deleted",
+                "episodes_deleted",
+                "procedural_deleted",
+                "checkpoints_deleted",
+                "items_deleted",
+            )
         )
+        return f"PurgeResponse({counts})"
 
     __str__ = __repr__
 

@@ -25,6 +25,17 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` in batches; returns an array of shape ``(len(texts), dimension)``."""
 
+    def load(self) -> None:
+        """Make the model ready now, at start-up rather than on the first request (a
+        no-op for a remote service, which is reached on use); idempotent.
+
+        Raises:
+            UnavailableError: The model cannot be loaded; the message names what to set.
+        """
+
+    def describe(self) -> str:
+        """Which model, from where, for the start-up log and ``/v1/health`` (no secrets)."""
+
 
 def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
     """Scale each row to unit length (zero rows stay zero)."""

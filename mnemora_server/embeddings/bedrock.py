@@ -53,6 +53,14 @@ class BedrockEmbedder:
             "bedrock-runtime", AwsLocation(model, "", region or "us-east-1", endpoint_url)
         )
         self._concurrency = concurrency
+        self._region = region or "us-east-1"
+
+    def load(self) -> None:
+        """Nothing to load: Bedrock is reached on use."""
+
+    def describe(self) -> str:
+        """The model and region, for logs."""
+        return f"{self.name} ({self.dimension}-d) on Amazon Bedrock in {self._region}"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts``; rows come back in input order, unit length."""

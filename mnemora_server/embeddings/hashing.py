@@ -25,6 +25,13 @@ class HashEmbedder:
         self.name = f"hash-{dimension}"
         self.dimension = dimension
 
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def describe(self) -> str:
+        """The embedder, for logs."""
+        return f"{self.name} (feature hashing, for tests)"
+
     def _bucket(self, token: str) -> tuple[int, float]:
         digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
         value = int.from_bytes(digest, "little")

@@ -55,6 +55,7 @@ class FastEmbedEmbedder:
         dimension: The model's output dimension.
         batch_size: Texts per ONNX run.
         threads: ONNX intra-op threads (``None``: onnxruntime's default).
+        cache_dir: Where a downloaded model is kept (fastembed's default when ``None``).
     """
 
     def __init__(
@@ -65,12 +66,14 @@ class FastEmbedEmbedder:
         dimension: int = 384,
         batch_size: int = 32,
         threads: int | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.name = model
         self.dimension = dimension
         self._model_path = model_path
         self._batch_size = batch_size
         self._threads = threads
+        self._cache_dir = cache_dir
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -83,18 +86,37 @@ class FastEmbedEmbedder:
                 if self._model_path is not None:
                     if not (self._model_path / "model.onnx").exists():
                         raise UnavailableError(
-                            f"no model.onnx in MNEMORA_EMBEDDING_MODEL_PATH={self._model_path}"
+                            f"no model.onnx in MNEMORA_EMBEDDING_MODEL_PATH={self._model_path}: "
+                            f"point it at a copy of {self.name} (ONNX)"
                         )
                     kwargs["specific_model_path"] = str(self._model_path)
                     kwargs["local_files_only"] = True
+                elif self._cache_dir is not None:
+                    kwargs["cache_dir"] = str(self._cache_dir)
                 try:
                     with _onnx_threads_that_sleep():
                         self._model = TextEmbedding(self.name, **kwargs)
                 except Exception as exc:  # fastembed raises plain exceptions on load failure
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
                     raise UnavailableError(
-                        f"the embedding model could not be loaded: {exc}"
+                        f"the embedding model {self.name} could not be loaded ({first}); set "
+                        "MNEMORA_EMBEDDING_MODEL_PATH to a local copy of it, or allow the "
+                        f"server to download it into {self._cache_dir or 'the fastembed cache'}"
                     ) from exc
             return self._model
+
+    def load(self) -> None:
+        """Read (or download, once) the model now."""
+        self._load()
+
+    def describe(self) -> str:
+        """The model and where it is read from, for logs."""
+        source = (
+            f"from {self._model_path}"
+            if self._model_path is not None
+            else f"downloaded once into {self._cache_dir or 'the fastembed cache'}"
+        )
+        return f"{self.name} ({self.dimension}-d, ONNX in process) {source}"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts``; shape ``(len(texts), dimension)``, rows of unit length."""

@@ -6,6 +6,8 @@ from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.hashing import HashEmbedder
 from mnemora_server.embeddings.local import FastEmbedEmbedder
 from mnemora_server.embeddings.remote import OpenAICompatibleEmbedder
+from mnemora_server.embeddings.unavailable import UnavailableEmbedder
+from mnemora_server.errors import UnavailableError
 from mnemora_server.settings import Settings
 
 
@@ -20,7 +22,11 @@ def build_embedder(settings: Settings) -> Embedder:
     """
     kind = settings.embedder
     if kind == "local":
-        return FastEmbedEmbedder(settings.embedding_model, settings.embedding_model_path)
+        return FastEmbedEmbedder(
+            settings.embedding_model,
+            settings.embedding_model_path,
+            cache_dir=settings.model_cache,
+        )
     if kind == "hash":
         return HashEmbedder(settings.embedding_dimension or 384)
     if kind == "openai":
@@ -48,3 +54,20 @@ def build_embedder(settings: Settings) -> Embedder:
             endpoint_url=settings.embedding_url,
         )
     raise ValueError(f"MNEMORA_EMBEDDER={kind!r} is not supported")
+
+
+def ready_embedder(settings: Settings, embedder: Embedder | None = None) -> Embedder:
+    """The configured embedder (or ``embedder``) with its model loaded.
+
+    Raises:
+        UnavailableError: The model cannot be loaded and ``embedder_required`` is set; the
+            message names the setting that fixes it.
+    """
+    chosen = embedder or build_embedder(settings)
+    try:
+        chosen.load()
+    except UnavailableError as exc:
+        if settings.embedder_required:
+            raise
+        return UnavailableEmbedder(chosen.name, chosen.dimension, exc.message)
+    return chosen

@@ -39,6 +39,7 @@ class OpenAICompatibleEmbedder:
     ) -> None:
         self.name = model
         self.dimension = dimension
+        self._where = base_url
         self._endpoint = JsonEndpoint(
             base_url,
             "/embeddings",
@@ -47,6 +48,13 @@ class OpenAICompatibleEmbedder:
             timeout=timeout,
             attempts=attempts,
         )
+
+    def load(self) -> None:
+        """Nothing to load: the service is reached on use."""
+
+    def describe(self) -> str:
+        """The model and the service, for logs."""
+        return f"{self.name} ({self.dimension}-d) at the OpenAI-compatible {self._where}"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """Embed ``texts`` in batches; rows come back in input order, unit length."""

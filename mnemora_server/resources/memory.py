@@ -141,7 +141,11 @@ class MemorySearchResource:
         tenant = tenant_of(req)
         body = read_body(req, UnifiedSearch, self._max_body)
         hits = self._unified.search(
-            tenant.tenant_id, body.query, agent_id=body.agent_id, top_k=body.top_k
+            tenant.tenant_id,
+            body.query,
+            agent_id=body.agent_id,
+            top_k=body.top_k,
+            metadata_filter=body.metadata_filter,
         )
         results = [UnifiedHitOut.of(hit) for hit in hits]
         send(resp, UnifiedSearchOut(results=results, count=len(results)))

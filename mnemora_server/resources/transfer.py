@@ -29,7 +29,7 @@ class ImportOut(BaseModel):
     """What an import stored."""
 
     stored: dict[str, int]
-    skipped: int
+    skipped: dict[str, int]
     lines: int
 
 
@@ -43,6 +43,7 @@ class ExportResource:
         summary="Stream the tenant's (or an agent's) memory as NDJSON",
         query=ExportQuery,
         tags=_TAGS,
+        raw_response="application/x-ndjson",
     )
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Export."""
@@ -75,6 +76,7 @@ class ImportResource:
         response=ImportOut,
         writes=True,
         tags=_TAGS,
+        raw_request="application/x-ndjson",
     )
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Import."""

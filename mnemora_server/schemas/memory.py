@@ -36,6 +36,10 @@ class UnifiedSearch(RequestModel):
     query: Annotated[str, Field(min_length=1, max_length=10_000)]
     agent_id: AgentId | None = None
     top_k: int = Field(default=10, ge=1, le=100)
+    metadata_filter: dict[str, Any] | None = Field(
+        default=None,
+        description="The semantic search's filter language, applied to memories and episodes.",
+    )
 
 
 class UnifiedHitOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Usage(BaseModel):
@@ -31,4 +31,4 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     version: str
-    stores: dict[str, str]
+    stores: dict[str, str] = Field(description="Each store, and the embedder: ok or why not.")

@@ -1,23 +1,29 @@
-"""Whether every store answers: what ``/v1/health`` reports."""
+"""Whether every component answers: what ``/v1/health`` reports."""
 
 from __future__ import annotations
 
+from mnemora_server.embeddings.base import Embedder
+from mnemora_server.embeddings.unavailable import UnavailableEmbedder
 from mnemora_server.errors import UnavailableError
 from mnemora_server.stores.base import Stores
 
 
 class HealthService:
-    """Checks each store of the process once per call.
+    """Checks each store of the process, and the embedder, once per call.
 
     Args:
         stores: The stores to check (a store serving several concerns is checked once).
+        embedder: The embedder: ``ok`` when its model is loaded (a remote service is not
+            called: it is reached, and reported, on use).
     """
 
-    def __init__(self, stores: Stores) -> None:
+    def __init__(self, stores: Stores, embedder: Embedder) -> None:
         self._stores = stores
+        self._embedder = embedder
 
     def check(self) -> dict[str, str]:
-        """``ok`` or ``unavailable: <why>`` for each store, by the concern that names it."""
+        """``ok`` or ``unavailable: <why>`` for each store, by the concern that names it,
+        and for the embedder."""
         results: dict[str, str] = {}
         for name, store in self._stores.named():
             try:
@@ -25,4 +31,8 @@ class HealthService:
                 results[name] = "ok"
             except UnavailableError as exc:
                 results[name] = f"unavailable: {exc.message}"
+        if isinstance(self._embedder, UnavailableEmbedder):
+            results["embedder"] = f"unavailable: {self._embedder.reason}"
+        else:
+            results["embedder"] = "ok"
         return results

@@ -228,13 +228,12 @@ class ItemService:
         last: dict[tuple[Namespace, str], ItemWrite] = {}
         for index, op in enumerate(ops):
             if isinstance(op, PutItem):
-                fields = tuple((name, vectors[(index, name)]) for name, _ in op.texts)
-                write = ItemWrite(
-                    op.namespace,
-                    op.key,
-                    op.value,
-                    fields if op.value is not None else (),
-                    op.ttl_minutes,
+                # A delete (no value) embeds nothing, whatever texts came with it.
+                fields = (
+                    tuple((name, vectors[(index, name)]) for name, _ in op.texts)
+                    if op.value is not None
+                    else ()
                 )
+                write = ItemWrite(op.namespace, op.key, op.value, fields, op.ttl_minutes)
                 last[(op.namespace, op.key)] = write  # an item keeps its first place
         return list(last.values())

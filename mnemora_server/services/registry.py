@@ -86,7 +86,7 @@ class Services:
             ),
             transfer=TransferService(stores, episodic, clock),
             summaries=SummaryService(_chat_model(settings), episodic),
-            health=HealthService(stores),
+            health=HealthService(stores, embedder),
             checkpoints=CheckpointService(stores.checkpoints, clock),
             items=ItemService(stores.items, semantic.embed, clock),
         )

@@ -37,22 +37,23 @@ VERSION = 1
 _BATCH = 200
 
 
+KINDS = ("state", "semantic", "episode", "procedure", "checkpoint", "item")
+"""The kinds of record an export holds (besides its header)."""
+
+
 @dataclass
 class ImportReport:
-    """What an import stored, by kind (records already present are counted as skipped)."""
+    """What an import stored and skipped, by kind: a record the tenant holds already (the
+    same id; for state, the same document) is skipped, so importing a file twice stores
+    nothing the second time."""
 
-    stored: dict[str, int] = field(
-        default_factory=lambda: {
-            "state": 0,
-            "semantic": 0,
-            "episode": 0,
-            "procedure": 0,
-            "checkpoint": 0,
-            "item": 0,
-        }
-    )
-    skipped: int = 0
+    stored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    skipped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     lines: int = 0
+
+    def count(self, kind: str, stored: bool) -> None:
+        """Count one record of ``kind`` as stored or (already present) skipped."""
+        (self.stored if stored else self.skipped)[kind] += 1
 
 
 class TransferService:
@@ -212,26 +213,25 @@ class TransferService:
             report.lines += 1
             kind = item["kind"]
             if kind == "state":
-                agent, session, data, ttl = _state(item)
-                self._stores.state.put(tenant_id, agent, session, data, ttl, self._clock())
-                report.stored["state"] += 1
+                report.count(kind, self._restore_state(tenant_id, item))
             elif kind == "procedure":
-                if self._stores.procedures.restore_version(tenant_id, _procedure(item)):
-                    report.stored["procedure"] += 1
-                else:
-                    report.skipped += 1
+                report.count(
+                    kind, self._stores.procedures.restore_version(tenant_id, _procedure(item))
+                )
             elif kind == "checkpoint":
                 agent, checkpoint = checkpoint_lines.parse_line(item)
-                if checkpoint_lines.restore(self._stores.checkpoints, tenant_id, agent, checkpoint):
-                    report.stored["checkpoint"] += 1
-                else:
-                    report.skipped += 1
+                report.count(
+                    kind,
+                    checkpoint_lines.restore(
+                        self._stores.checkpoints, tenant_id, agent, checkpoint
+                    ),
+                )
             elif kind == "item":
                 agent, write = item_lines.parse_line(item, self._stores.semantic.dimension)
-                if item_lines.restore(self._stores.items, tenant_id, agent, write, self._clock()):
-                    report.stored["item"] += 1
-                else:
-                    report.skipped += 1
+                report.count(
+                    kind,
+                    item_lines.restore(self._stores.items, tenant_id, agent, write, self._clock()),
+                )
             elif kind in batches:
                 batches[kind].append(item)
                 if len(batches[kind]) >= _BATCH:
@@ -239,6 +239,16 @@ class TransferService:
         for kind, batch in batches.items():
             self._flush(tenant_id, limits, kind, batch, report)
         return report
+
+    def _restore_state(self, tenant_id: str, item: dict[str, Any]) -> bool:
+        """Write a session's state unless the same document is live already."""
+        agent, session, data, ttl = _state(item)
+        now = self._clock()
+        current = self._stores.state.get(tenant_id, agent, session, now)
+        if current is not None and current.data == data:
+            return False
+        self._stores.state.put(tenant_id, agent, session, data, ttl, now)
+        return True
 
     def _check_header(self, item: dict[str, Any]) -> None:
         if item.get("format") != FORMAT or item.get("version") != VERSION:
@@ -264,16 +274,25 @@ class TransferService:
             episodes = [_episode(item) for item in batch]
             stored = self._stores.episodes.append(tenant_id, episodes, restore=True)
             report.stored["episode"] += stored
-            report.skipped += len(episodes) - stored
+            report.skipped["episode"] += len(episodes) - stored
         else:
             drafts = [_draft(item, self._stores.semantic.dimension) for item in batch]
-            self._stores.semantic.write(
-                tenant_id,
-                drafts,
-                self._clock(),
-                SemanticWriteRules(max_vectors=limits.max_vectors),
-            )
-            report.stored["semantic"] += len(drafts)
+            present = {
+                record.id
+                for record in self._stores.semantic.get_many(
+                    tenant_id, [d.id for d in drafts if d.id is not None]
+                )
+            }
+            new = [d for d in drafts if d.id not in present]
+            if new:
+                self._stores.semantic.write(
+                    tenant_id,
+                    new,
+                    self._clock(),
+                    SemanticWriteRules(max_vectors=limits.max_vectors),
+                )
+            report.stored["semantic"] += len(new)
+            report.skipped["semantic"] += len(drafts) - len(new)
         batch.clear()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from mnemora_server.errors import NotFoundError
 from mnemora_server.services.episodes import EpisodicMemoryService
+from mnemora_server.services.filters import MetadataFilter
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
@@ -54,20 +55,33 @@ class UnifiedMemoryService:
         self._clock = clock
 
     def search(
-        self, tenant_id: str, query: str, *, agent_id: str | None, top_k: int
+        self,
+        tenant_id: str,
+        query: str,
+        *,
+        agent_id: str | None,
+        top_k: int,
+        metadata_filter: dict[str, Any] | None = None,
     ) -> list[UnifiedHit]:
-        """Semantic (hybrid) and episodic (keyword) results in one ranking (reciprocal rank)."""
+        """Semantic (hybrid) and episodic (keyword) results in one ranking (reciprocal rank);
+        ``metadata_filter`` applies to the metadata of both."""
+        matcher = MetadataFilter(metadata_filter)
         semantic = self.semantic.search(
             tenant_id,
             query,
             agent_id=agent_id,
             namespace=None,
-            metadata_filter=None,
+            metadata_filter=metadata_filter,
             top_k=top_k,
             threshold=0.1,
             mode="hybrid",
         )
-        episodes = self.episodic.search(tenant_id, query, agent_id=agent_id, limit=top_k)
+        fetch = top_k if matcher.empty else min(top_k * 5, 500)
+        episodes = [
+            found
+            for found in self.episodic.search(tenant_id, query, agent_id=agent_id, limit=fetch)
+            if matcher.matches(found[0].metadata)
+        ][:top_k]
         hits: list[UnifiedHit] = []
         for rank, memory in enumerate(semantic):
             hits.append(

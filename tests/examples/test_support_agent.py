@@ -172,7 +172,10 @@ def test_the_design_snippet_runs_unchanged(
     with contextlib.redirect_stdout(printed):
         design_snippet(key, "How do I reset my password?")
     out = printed.getvalue()
-    assert "PurgeResponse(state_deleted=0, semantic_deleted=2, episodes_deleted=1)" in out
+    assert (
+        "PurgeResponse(state_deleted=0, semantic_deleted=2, episodes_deleted=1, "
+        "procedural_deleted=0, checkpoints_deleted=0, items_deleted=0)"
+    ) in out, "the receipt counts every store"
     context = out.split("context was:")[1]
     assert context.strip().startswith("Password resets are done from Settings")
 

@@ -51,7 +51,9 @@ def test_sync_client_state_round_trip(live_server: LiveServer, key: str) -> None
         purged = client.purge_agent("bot")
         assert isinstance(purged, PurgeResponse)
         assert (
-            repr(purged) == "PurgeResponse(state_deleted=0, semantic_deleted=0, episodes_deleted=0)"
+            repr(purged)
+            == "PurgeResponse(state_deleted=0, semantic_deleted=0, episodes_deleted=0, "
+            "procedural_deleted=0, checkpoints_deleted=0, items_deleted=0)"
         )
         assert client.get_usage().api_calls_today > 0
         assert client.health().status == "ok"

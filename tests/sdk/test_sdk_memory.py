@@ -105,7 +105,10 @@ def test_unified_methods_and_purge(client: MnemoraSync) -> None:
         purged.episodes_deleted,
         purged.procedural_deleted,
     ) == (1, 1, 1, 1)
-    assert repr(purged) == "PurgeResponse(state_deleted=1, semantic_deleted=1, episodes_deleted=1)"
+    assert repr(purged) == (
+        "PurgeResponse(state_deleted=1, semantic_deleted=1, episodes_deleted=1, "
+        "procedural_deleted=1, checkpoints_deleted=0, items_deleted=0)"
+    )
 
 
 def test_export_and_import_files(

@@ -220,3 +220,23 @@ def test_purge_export_and_import(api: Api, key: str) -> None:
         key, "POST", "/v1/import", body=body, headers={"Content-Type": "application/x-ndjson"}
     )
     assert again.json["data"]["stored"]["item"] == 0
+
+
+def test_a_delete_that_names_index_texts_embeds_nothing(api: Api, key: str) -> None:
+    put = {"op": "put", "namespace": ["a"], "key": "k", "value": {"text": "hello"}}
+    assert (
+        api.call(key, "POST", "/v1/store/batch", json={"agent_id": "bot", "ops": [put]}).status_code
+        == 200
+    )
+    delete = {
+        "op": "put",
+        "namespace": ["a"],
+        "key": "k",
+        "value": None,
+        "index": [{"field": "text", "text": "ignored for a delete"}],
+    }
+    done = api.call(key, "POST", "/v1/store/batch", json={"agent_id": "bot", "ops": [delete]})
+    assert done.status_code == 200, done.text  # found by the OpenAPI fuzz: it was a 500
+    get = {"op": "get", "namespace": ["a"], "key": "k"}
+    read = api.call(key, "POST", "/v1/store/read", json={"agent_id": "bot", "ops": [get]})
+    assert read.json["data"]["results"] == [None]

@@ -73,6 +73,35 @@ def test_unified_search_fuses_semantic_and_episodic(api: Api, key: str) -> None:
     assert all(r["score"] > 0 for r in results)
 
 
+def test_unified_search_takes_the_semantic_filter_language(api: Api, key: str) -> None:
+    for content, source in (("Parcels leave from Leeds", "faq"), ("Parcel rules for Oslo", "wiki")):
+        body = {"agent_id": "bot", "content": content, "metadata": {"source": source}}
+        api.call(key, "POST", "/v1/memory/semantic", json=body)
+    for text, source in (("The parcel is late", "chat"), ("Parcel arrived broken", "email")):
+        body = {
+            "agent_id": "bot",
+            "session_id": "t",
+            "type": "conversation",
+            "content": text,
+            "metadata": {"source": source},
+        }
+        api.call(key, "POST", "/v1/memory/episodic", json=body)
+    spec = {"source": {"$in": ["faq", "email"]}}
+    found = api.call(
+        key,
+        "POST",
+        "/v1/memory/search",
+        json={"query": "parcel", "agent_id": "bot", "metadata_filter": spec},
+    ).json["data"]["results"]
+    assert sorted(str(r["content"]) for r in found) == [
+        "Parcel arrived broken",
+        "Parcels leave from Leeds",
+    ]
+    bad = {"query": "parcel", "metadata_filter": {"source": {"$like": "f%"}}}
+    refused = api.call(key, "POST", "/v1/memory/search", json=bad)
+    assert refused.status_code == 400
+
+
 def test_unified_routes_never_cross_tenants(api: Api, key: str) -> None:
     other = api.tenant("globex")
     api.call(key, "POST", "/v1/memory", json={"agent_id": "bot", "content": "Initech secret"})
