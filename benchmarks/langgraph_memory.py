@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -45,7 +44,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.store.memory import InMemoryStore
 
-from benchmarks.memory_http import percentiles, sentence
+from benchmarks.memory_http import percentiles, print_table, sentence
 from benchmarks.state_http import ADMIN, _start_server
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora_integrations.langgraph import MnemoraSaver, MnemoraStore
@@ -254,16 +253,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(
-        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded "
-        "default, all-MiniLM-L6-v2 (ONNX, CPU)\n"
-    )
-    print("| case | result |")
-    print("|---|---|")
-    for row in rows:
-        case = row.pop("case")
-        print(f"| {case} | " + ", ".join(f"{k} {v}" for k, v in row.items()) + " |")
+    print_table(rows)
 
 
 async def _async_cases(url: str, key: str, pg_url: str, threads: int) -> list[dict[str, Any]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from llama_index.vector_stores.postgres import PGVectorStore
 from pydantic import PrivateAttr
 
 from benchmarks.langgraph_memory import MODEL, embedded_postgres, provision
-from benchmarks.memory_http import percentiles, sentence
+from benchmarks.memory_http import percentiles, print_table, sentence
 from benchmarks.state_http import _start_server
 from mnemora_integrations.llama_index import MnemoraEmbedding, MnemoraVectorStore
 from mnemora_integrations.llama_index.nodes import memory_of
@@ -245,16 +244,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(
-        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded "
-        "default, all-MiniLM-L6-v2 (ONNX, CPU)\n"
-    )
-    print("| case | result |")
-    print("|---|---|")
-    for row in rows:
-        case = row.pop("case")
-        print(f"| {case} | " + ", ".join(f"{k} {v}" for k, v in row.items()) + " |")
+    print_table(rows)
 
 
 if __name__ == "__main__":

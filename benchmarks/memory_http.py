@@ -98,6 +98,20 @@ def sentence(rng: random.Random) -> str:
     return " ".join(rng.choices(WORDS, cum_weights=CUMULATIVE_WEIGHTS, k=12)) + "."
 
 
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """The machine, then one Markdown row per case (``case`` first, then its figures)."""
+    print(
+        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded "
+        "default, all-MiniLM-L6-v2 (ONNX, CPU)\n"
+    )
+    print("| case | result |")
+    print("|---|---|")
+    for row in rows:
+        figures = ", ".join(f"{k} {v}" for k, v in row.items() if k != "case")
+        print(f"| {row['case']} | {figures} |")
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     return {
@@ -225,16 +239,7 @@ def main() -> None:
     rows.append(recall)
     for row in rows:
         print(json.dumps(row))
-    print(
-        f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; server: gunicorn 2 workers x 8 threads, embedded "
-        "default, all-MiniLM-L6-v2 (ONNX, CPU)\n"
-    )
-    print("| case | result |")
-    print("|---|---|")
-    for row in rows:
-        case = row.pop("case")
-        print(f"| {case} | " + ", ".join(f"{k} {v}" for k, v in row.items()) + " |")
+    print_table(rows)
 
 
 def run_cases(
