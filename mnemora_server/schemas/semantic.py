@@ -15,7 +15,7 @@ from pydantic import (
 
 from mnemora_server.identifiers import AgentId, Identifier
 from mnemora_server.schemas.common import PageQuery, RequestModel
-from mnemora_server.services.semantic import ScoredMemory
+from mnemora_server.services.fusion import ScoredMemory
 from mnemora_server.stores.base import SemanticRecord
 from mnemora_server.timestamps import iso_time
 

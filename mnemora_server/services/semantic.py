@@ -14,6 +14,7 @@ from mnemora_server.errors import NotFoundError, PayloadTooLargeError, Validatio
 from mnemora_server.services.chunking import chunk_text
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.services.fusion import ScoredMemory, fuse
 from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import (
     SemanticDraft,
@@ -32,7 +33,6 @@ CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 MAX_CONTENT_CHARS = 200_000
 MAX_METADATA_BYTES = 16 * 1024
-_RRF_K = 60
 _ROUTE_WORDS = frozenset({"search", "batch"})
 
 
@@ -53,23 +53,6 @@ class MemoryInput:
     id: str | None = None
     dedup: bool = True
     embedding: Sequence[float] | None = None
-
-
-@dataclass(frozen=True)
-class ScoredMemory:
-    """A search result with its scores.
-
-    Attributes:
-        record: The memory (or chunk).
-        similarity: Cosine similarity to the query, when known.
-        score: The fused ranking score (higher first).
-        matched: How it matched: ``vector``, ``keyword`` or both.
-    """
-
-    record: SemanticRecord
-    similarity: float | None
-    score: float
-    matched: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -375,7 +358,7 @@ class SemanticMemoryService:
                 matches=matches,
                 limit=pool,
             )
-        fused = _fuse(vector_hits, keyword_hits, wanted)
+        fused = fuse(vector_hits, keyword_hits, wanted)
         if include_embeddings:
             vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
             fused = [
@@ -403,38 +386,6 @@ class SemanticMemoryService:
                 record = replace(whole[memory_id], embedding=hit.record.embedding)
                 grouped.append(replace(hit, record=record))
         return grouped
-
-
-def _fuse(
-    vector_hits: list[SemanticHit], keyword_hits: list[SemanticHit], top_k: int
-) -> list[ScoredMemory]:
-    """Reciprocal-rank fusion; with one list, its own order and scores are kept."""
-    if not keyword_hits:
-        return [
-            ScoredMemory(h.record, h.similarity, h.similarity or 0.0, ("vector",))
-            for h in vector_hits[:top_k]
-        ]
-    if not vector_hits:
-        return [
-            ScoredMemory(h.record, None, h.keyword_score or 0.0, ("keyword",))
-            for h in keyword_hits[:top_k]
-        ]
-    fused: dict[str, dict[str, Any]] = {}
-    for kind, hits in (("vector", vector_hits), ("keyword", keyword_hits)):
-        for rank, hit in enumerate(hits):
-            entry = fused.setdefault(
-                hit.record.id,
-                {"record": hit.record, "similarity": None, "score": 0.0, "matched": []},
-            )
-            entry["score"] += 1.0 / (_RRF_K + rank + 1)
-            entry["matched"].append(kind)
-            if hit.similarity is not None:
-                entry["similarity"] = hit.similarity
-    ranked = sorted(fused.values(), key=lambda e: e["score"], reverse=True)[:top_k]
-    return [
-        ScoredMemory(e["record"], e["similarity"], round(e["score"], 6), tuple(e["matched"]))
-        for e in ranked
-    ]
 
 
 def _check_content(content: str) -> None:

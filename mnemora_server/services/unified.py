@@ -9,12 +9,11 @@ from typing import Any
 from mnemora_server.errors import NotFoundError
 from mnemora_server.services.episodes import EpisodicMemoryService
 from mnemora_server.services.filters import MetadataFilter
+from mnemora_server.services.fusion import RRF_K
 from mnemora_server.services.procedures import ProceduralMemoryService
 from mnemora_server.services.semantic import SemanticMemoryService
 from mnemora_server.services.state import StateService
 from mnemora_server.stores.base import Episode, EpisodeFilter, SemanticRecord
-
-_RRF_K = 60
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,13 @@ class UnifiedMemoryService:
                     "semantic",
                     memory.record,
                     memory.similarity,
-                    1.0 / (_RRF_K + rank + 1),
+                    1.0 / (RRF_K + rank + 1),
                     "+".join(memory.matched),
                 )
             )
         for rank, (episode, _) in enumerate(episodes):
             hits.append(
-                UnifiedHit("episodic", episode, None, 1.0 / (_RRF_K + rank + 1), "text_match")
+                UnifiedHit("episodic", episode, None, 1.0 / (RRF_K + rank + 1), "text_match")
             )
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:top_k]
