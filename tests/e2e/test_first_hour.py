@@ -20,10 +20,13 @@ from tests.conftest import ADMIN_TOKEN, MODEL_PATH, LiveServer, start_server
 
 
 def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: where its data directory is comes from ``env`` or the
+    working directory, never from the environment this test suite runs in."""
+    inherited = {k: v for k, v in os.environ.items() if k != "MNEMORA_DATA_DIR"}
     return subprocess.run(
         [sys.executable, "-m", "mnemora_server.cli", *args],
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
