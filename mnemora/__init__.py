@@ -42,6 +42,7 @@ from mnemora.models import (
     SemanticResponse,
     SessionPage,
     StateResponse,
+    UsageDayResponse,
     UsageResponse,
 )
 from mnemora.sync_client import MnemoraSync
@@ -73,6 +74,7 @@ __all__ = [
     "SemanticResponse",
     "SessionPage",
     "StateResponse",
+    "UsageDayResponse",
     "UsageResponse",
     "__version__",
 ]

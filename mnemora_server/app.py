@@ -26,6 +26,7 @@ from mnemora_server.middleware import (
 from mnemora_server.openapi import build_openapi
 from mnemora_server.resources.admin import (
     KeyResource,
+    TenantDailyUsageResource,
     TenantKeysResource,
     TenantResource,
     TenantsResource,
@@ -76,7 +77,12 @@ from mnemora_server.resources.state import (
     SessionStateResource,
     StateCollectionResource,
 )
-from mnemora_server.resources.system import HealthResource, OpenApiResource, UsageResource
+from mnemora_server.resources.system import (
+    DailyUsageResource,
+    HealthResource,
+    OpenApiResource,
+    UsageResource,
+)
 from mnemora_server.resources.transfer import ExportResource, ImportResource
 from mnemora_server.services.registry import Services
 from mnemora_server.services.retries import IdempotencyService
@@ -155,6 +161,7 @@ def build_routes(
     return [
         ("/v1/health", HealthResource(services.health, __version__)),
         ("/v1/usage", UsageResource(usage)),
+        ("/v1/usage/daily", DailyUsageResource(usage)),
         ("/v1/state", StateCollectionResource(state, body)),
         ("/v1/state/{agent_id}", AgentStateResource(state, body)),
         ("/v1/state/{agent_id}/sessions", SessionsResource(state)),
@@ -200,6 +207,10 @@ def build_routes(
         ("/v1/admin/tenants/{tenant_id}", TenantResource(accounts, erasure, body)),
         ("/v1/admin/tenants/{tenant_id}/keys", TenantKeysResource(accounts, clock, body)),
         ("/v1/admin/tenants/{tenant_id}/usage", TenantUsageResource(accounts, usage, body)),
+        (
+            "/v1/admin/tenants/{tenant_id}/usage/daily",
+            TenantDailyUsageResource(accounts, usage, body),
+        ),
         ("/v1/admin/keys/{key_id}", KeyResource(accounts, body)),
     ]
 

@@ -166,7 +166,10 @@ def cmd_usage(args: argparse.Namespace) -> int:
     services = _services()
     accounts, usage = services.accounts, services.usage
     tenant = accounts.get_tenant(args.tenant_id)
-    _print(usage.report(tenant.tenant_id, tenant.tier, accounts.limits_of(tenant)))
+    if args.daily:
+        _print(usage.daily(tenant.tenant_id, args.daily))
+    else:
+        _print(usage.report(tenant.tenant_id, tenant.tier, accounts.limits_of(tenant)))
     return 0
 
 
@@ -318,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     usage = sub.add_parser("usage", help="show a tenant's usage")
     usage.add_argument("tenant_id")
+    usage.add_argument(
+        "--daily", type=int, metavar="DAYS", help="usage per day over the last DAYS days"
+    )
     usage.set_defaults(func=cmd_usage)
     return parser
 

@@ -13,6 +13,7 @@ from mnemora.models import (
     ImportResponse,
     PurgeResponse,
     SearchResult,
+    UsageDayResponse,
     UsageResponse,
 )
 
@@ -76,6 +77,12 @@ class AgentApi:
     def get_usage(self) -> Plan[UsageResponse]:
         """The tenant's usage this day and month, and its limits."""
         return UsageResponse.model_validate((yield Call("GET", "/v1/usage")))
+
+    @api_method
+    def get_usage_daily(self, days: int = 30) -> Plan[list[UsageDayResponse]]:
+        """The tenant's usage per UTC day, the last ``days`` (today included), oldest first."""
+        result = yield Call("GET", "/v1/usage/daily", params={"days": days})
+        return [UsageDayResponse.model_validate(day) for day in result["days"]]
 
     @api_method
     def health(self) -> Plan[HealthResponse]:

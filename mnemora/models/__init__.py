@@ -23,6 +23,7 @@ from mnemora.models.memory import (
     SemanticResponse,
     SessionPage,
     StateResponse,
+    UsageDayResponse,
     UsageResponse,
 )
 
@@ -42,5 +43,6 @@ __all__ = [
     "SessionPage",
     "StateResponse",
     "StoreItem",
+    "UsageDayResponse",
     "UsageResponse",
 ]

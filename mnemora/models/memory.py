@@ -228,6 +228,28 @@ class PurgeResponse(_Response):
     __str__ = __repr__
 
 
+class UsageDayResponse(_Response):
+    """One UTC day of the tenant's usage.
+
+    Attributes:
+        day: ``YYYY-MM-DD``.
+        calls: Authenticated calls that day.
+        accepted: Calls within the limits.
+        rejected: Calls refused by a limit.
+        embeddings: Embeddings generated.
+        vectors: Semantic records stored, as last measured that day (``None``: not measured).
+        storage_bytes: Bytes stored, as last measured that day (``None``: not measured).
+    """
+
+    day: str
+    calls: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    embeddings: int = 0
+    vectors: int | None = None
+    storage_bytes: int | None = None
+
+
 class UsageResponse(_Response):
     """The tenant's usage and limits.
 

@@ -21,7 +21,7 @@ from mnemora_server.schemas.admin import (
     TenantPatch,
 )
 from mnemora_server.schemas.common import PageQuery
-from mnemora_server.schemas.usage import Usage
+from mnemora_server.schemas.usage import DailyUsage, DailyUsageQuery, Usage
 from mnemora_server.services.accounts import AccountService
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.erasure import ErasureService
@@ -181,3 +181,24 @@ class TenantUsageResource(_AdminResource):
             resp,
             self._usage.report(tenant.tenant_id, tenant.tier, self._accounts.limits_of(tenant)),
         )
+
+
+class TenantDailyUsageResource(_AdminResource):
+    """``GET /v1/admin/tenants/{tenant_id}/usage/daily``."""
+
+    def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
+        super().__init__(accounts, max_body_bytes)
+        self._usage = usage
+
+    @operation(
+        summary="A tenant's usage per day (at least 90 days are kept)",
+        query=DailyUsageQuery,
+        response=DailyUsage,
+        tags=_TAGS,
+    )
+    def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
+        """Report a tenant's daily usage."""
+        tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+        query = read_query(req, DailyUsageQuery)
+        days = self._usage.daily(tenant.tenant_id, query.days)
+        send(resp, DailyUsage.model_validate({"tenant_id": tenant.tenant_id, "days": days}))

@@ -6,9 +6,9 @@ from typing import Any
 
 import falcon
 
-from mnemora_server.http import operation, send
+from mnemora_server.http import operation, read_query, send
 from mnemora_server.resources.context import tenant_of
-from mnemora_server.schemas.usage import Health, Usage
+from mnemora_server.schemas.usage import DailyUsage, DailyUsageQuery, Health, Usage
 from mnemora_server.services.health import HealthService
 from mnemora_server.services.usage import UsageService
 
@@ -42,6 +42,26 @@ class UsageResource:
         """Report usage."""
         tenant = tenant_of(req)
         send(resp, self._service.report(tenant.tenant_id, tenant.tier, tenant.limits))
+
+
+class DailyUsageResource:
+    """``GET /v1/usage/daily``: the caller's usage per UTC day."""
+
+    def __init__(self, service: UsageService) -> None:
+        self._service = service
+
+    @operation(
+        summary="The caller's usage per day (calls, refusals, embeddings, vectors, storage)",
+        query=DailyUsageQuery,
+        response=DailyUsage,
+        tags=("usage",),
+    )
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Report daily usage."""
+        tenant = tenant_of(req)
+        query = read_query(req, DailyUsageQuery)
+        days = self._service.daily(tenant.tenant_id, query.days)
+        send(resp, DailyUsage.model_validate({"tenant_id": tenant.tenant_id, "days": days}))
 
 
 class OpenApiResource:

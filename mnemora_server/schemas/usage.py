@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Usage(BaseModel):
@@ -32,3 +32,31 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     stores: dict[str, str] = Field(description="Each store, and the embedder: ok or why not.")
+
+
+class DailyUsageQuery(BaseModel):
+    """Query of the daily usage routes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    days: int = Field(default=30, ge=1, le=400, description="How many days back, today included.")
+
+
+class UsageDayOut(BaseModel):
+    """One UTC day of a tenant's usage: counters summed over the day; gauges (``vectors``,
+    ``storage_bytes``) as last measured that day, ``null`` when not measured."""
+
+    day: str
+    calls: int
+    accepted: int
+    rejected: int = Field(description="Calls refused by a limit (rate-limited).")
+    embeddings: int
+    vectors: int | None
+    storage_bytes: int | None
+
+
+class DailyUsage(BaseModel):
+    """Daily usage, oldest first, every day present."""
+
+    tenant_id: str
+    days: list[UsageDayOut]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mnemora_server.stores.base import Stores
 from mnemora_server.tiers import TierLimits
+
+DAILY_FIELDS = ("calls", "accepted", "rejected", "embeddings", "vectors", "storage_bytes")
+"""What a day of usage history holds: counters (summed over the day) and gauges (the latest
+value measured that day; ``None`` on a day nobody measured them)."""
 
 
 class UsageService:
@@ -29,6 +33,33 @@ class UsageService:
             + self._stores.items.totals(tenant_id, now).bytes
         )
 
+    def daily(self, tenant_id: str, days: int) -> list[dict[str, Any]]:
+        """The tenant's last ``days`` UTC days (today included), oldest first, every day
+        present: counters default to 0 and gauges to ``None``; today's gauges are measured
+        now."""
+        now = self._clock()
+        self._stores.usage.set_gauge(
+            tenant_id, "vectors", self._stores.semantic.totals(tenant_id).vectors, now
+        )
+        self._stores.usage.set_gauge(tenant_id, "storage_bytes", self.storage_bytes(tenant_id), now)
+        today = datetime.fromtimestamp(now, UTC).date()
+        first = today - timedelta(days=days - 1)
+        found: dict[str, dict[str, int]] = {}
+        for day, name, value in self._stores.usage.daily(tenant_id, first.isoformat()):
+            found.setdefault(day, {})[name] = value
+        history = []
+        for offset in range(days):
+            day = (first + timedelta(days=offset)).isoformat()
+            values = found.get(day, {})
+            history.append(
+                {
+                    "day": day,
+                    **{name: values.get(name, 0) for name in DAILY_FIELDS[:4]},
+                    **{name: values.get(name) for name in DAILY_FIELDS[4:]},
+                }
+            )
+        return history
+
     def report(self, tenant_id: str, tier: str, limits: TierLimits) -> dict[str, Any]:
         """The usage document of ``GET /v1/usage`` (0.1.x field names kept)."""
         now = self._clock()
@@ -47,6 +78,8 @@ class UsageService:
             + checkpoints.bytes
             + items.bytes
         )
+        self._stores.usage.set_gauge(tenant_id, "vectors", semantic.vectors, now)
+        self._stores.usage.set_gauge(tenant_id, "storage_bytes", storage_bytes, now)
         return {
             "tenant_id": tenant_id,
             "tier": tier,

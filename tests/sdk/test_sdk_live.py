@@ -56,6 +56,9 @@ def test_sync_client_state_round_trip(live_server: LiveServer, key: str) -> None
             "procedural_deleted=0, checkpoints_deleted=0, items_deleted=0)"
         )
         assert client.get_usage().api_calls_today > 0
+        week = client.get_usage_daily(7)
+        assert len(week) == 7
+        assert week[-1].calls > 0
         assert client.health().status == "ok"
 
 

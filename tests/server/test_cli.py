@@ -50,6 +50,10 @@ def test_tenant_and_key_lifecycle(capsys: pytest.CaptureFixture[str], data_dir: 
 
     code, out = run(capsys, "usage", "acme")
     assert json.loads(out)["api_calls_today"] == 1
+    code, out = run(capsys, "usage", "acme", "--daily", "3")
+    history = json.loads(out)
+    assert [d["calls"] for d in history] == [0, 0, 1]
+    assert history[-1]["vectors"] == 0
 
     code, out = run(capsys, "tenants", "list")
     assert [t["tenant_id"] for t in json.loads(out)] == ["acme"]

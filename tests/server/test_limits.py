@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -110,3 +110,31 @@ def test_usage_reports_the_0_1_fields_and_storage(api: Api) -> None:
 def test_bad_limit_overrides_are_rejected(api: Api, limits: dict[str, object]) -> None:
     r = api.admin("POST", "/v1/admin/tenants", json={"tenant_id": "t", "limits": limits})
     assert r.status_code == 400
+
+
+def test_daily_usage_history_for_the_tenant_and_the_operator(api: Api, clock: Clock) -> None:
+    key = api.tenant("acme", limits={"calls_per_day": 3})
+    start = datetime.fromtimestamp(clock.now, UTC).date()
+    for day in range(3):
+        for _ in range(2 if day == 1 else 1):
+            api.call(key, "POST", "/v1/state", json={"agent_id": "a", "data": {"d": day}})
+        if day == 1:
+            for _ in range(3):  # over the daily limit of 3: refused
+                api.call(key, "GET", "/v1/state/a")
+        clock.advance(86_400)
+    mine = api.call(key, "GET", "/v1/usage/daily", params={"days": 5}).json["data"]
+    days = mine["days"]
+    assert [d["day"] for d in days] == [
+        (start + timedelta(days=offset - 1)).isoformat() for offset in range(5)
+    ]
+    assert [d["calls"] for d in days] == [0, 1, 5, 1, 1], "the last is this very call"
+    assert [d["rejected"] for d in days] == [0, 0, 2, 0, 0]
+    assert days[0]["vectors"] is None, "nobody measured that day"
+    assert days[-1]["storage_bytes"] == len('{"d":2}'), "today is measured on asking"
+    admin = api.admin("GET", "/v1/admin/tenants/acme/usage/daily", params={"days": 90})
+    assert admin.status_code == 200, admin.text
+    assert len(admin.json["data"]["days"]) == 90
+    other = api.tenant("globex")
+    theirs = api.call(other, "GET", "/v1/usage/daily").json["data"]
+    assert sum(d["calls"] for d in theirs["days"]) == 1, "only its own calls"
+    assert api.call(key, "GET", "/v1/usage/daily", params={"days": 0}).status_code == 400

@@ -89,6 +89,35 @@ def test_daily_and_burst_limits_are_exact(account_store: Any) -> None:
     assert account_store.counters("t1", NOW).calls_month == 0
 
 
+def test_daily_history_with_counters_and_gauges(account_store: Any) -> None:
+    day = 86_400.0
+    for offset in (0, 1, 1, 40, 95):
+        account_store.record_call("t1", NOW + offset * day, calls_per_day=10, burst_per_second=100)
+    account_store.set_gauge("t1", "vectors", 10, NOW)
+    account_store.set_gauge("t1", "vectors", 12, NOW + 60)  # replaced, not added
+    account_store.set_gauge("t1", "storage_bytes", 2048, NOW + 95 * day)
+    account_store.record_call("t2", NOW, calls_per_day=10, burst_per_second=100)
+    history = account_store.daily("t1", "2027-01-15")
+    assert history == [
+        ("2027-01-15", "accepted", 1),
+        ("2027-01-15", "calls", 1),
+        ("2027-01-15", "vectors", 12),
+        ("2027-01-16", "accepted", 2),
+        ("2027-01-16", "calls", 2),
+        ("2027-02-24", "accepted", 1),
+        ("2027-02-24", "calls", 1),
+        ("2027-04-20", "accepted", 1),
+        ("2027-04-20", "calls", 1),
+        ("2027-04-20", "storage_bytes", 2048),
+    ]
+    assert account_store.daily("t1", "2027-04-01") == history[-3:]
+    assert [row for row in account_store.daily("t2", "2027-01-01") if row[1] == "calls"] == [
+        ("2027-01-15", "calls", 1)
+    ]
+    account_store.purge_tenant("t1")
+    assert account_store.daily("t1", "2020-01-01") == []
+
+
 def test_idempotency_records(account_store: Any) -> None:
     assert account_store.begin("t1", "k", "fp", NOW, lock_seconds=60) is None
     pending = account_store.begin("t1", "k", "fp", NOW, lock_seconds=60)

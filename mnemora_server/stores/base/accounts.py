@@ -235,6 +235,14 @@ class UsageStore(Store, Protocol):
     def counters(self, tenant_id: str, now: float) -> UsageCounters:
         """The tenant's counters for the day and month containing ``now``."""
 
+    def set_gauge(self, tenant_id: str, gauge: str, value: int, now: float) -> None:
+        """Record the latest value of a named daily gauge (``vectors``, ``storage_bytes``):
+        unlike a counter it is replaced, not added to."""
+
+    def daily(self, tenant_id: str, first_day: str) -> list[tuple[str, str, int]]:
+        """Every ``(day, counter or gauge, value)`` of the tenant from ``first_day``
+        (``YYYY-MM-DD``) on, oldest first, by name within a day."""
+
     def purge_tenant(self, tenant_id: str) -> int:
         """Delete every counter of the tenant."""
 

@@ -7,6 +7,7 @@ conditional atomic updates, so counters stay exact with any number of server pro
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -16,6 +17,7 @@ from mnemora_server.stores.dynamodb.table import DynamoTable, number_attr, strin
 
 _BURST_TTL = 120
 _COUNTERS = ("calls", "accepted", "rejected", "embeddings")
+_GAUGES = ("vectors", "storage_bytes")
 
 
 class DynamoUsageCounters:
@@ -79,6 +81,30 @@ class DynamoUsageCounters:
     def add(self, tenant_id: str, counter: str, amount: int, now: float) -> None:
         """Add ``amount`` to a named daily counter."""
         self._add(f"/usage/{tenant_id}", UsageDay.of(now).day, {counter: amount})
+
+    def set_gauge(self, tenant_id: str, gauge: str, value: int, now: float) -> None:
+        """Replace today's value of a named gauge."""
+        self.table.call(
+            "update_item",
+            Key={
+                "pk": string_attr(f"/usage/{tenant_id}"),
+                "sk": string_attr(UsageDay.of(now).day),
+            },
+            UpdateExpression="SET #g = :v",
+            ExpressionAttributeNames={"#g": gauge},
+            ExpressionAttributeValues={":v": number_attr(value)},
+        )
+
+    def daily(self, tenant_id: str, first_day: str) -> list[tuple[str, str, int]]:
+        """Every counter and gauge of the tenant from ``first_day`` on (one Query of the
+        tenant's usage partition), oldest first."""
+        before = (datetime.fromisoformat(first_day) - timedelta(days=1)).strftime("%Y-%m-%d")
+        return sorted(
+            (item["sk"]["S"], name, int(item[name]["N"]))
+            for item in self.table.query(f"/usage/{tenant_id}", "", after=before)
+            for name in (*_COUNTERS, *_GAUGES)
+            if name in item
+        )
 
     def counters(self, tenant_id: str, now: float) -> UsageCounters:
         """The tenant's counters for the day and month containing ``now``."""

@@ -63,6 +63,25 @@ class SqliteUsageCounters:
             ).fetchall()
         return today.counters((str(day), str(counter), int(value)) for day, counter, value in rows)
 
+    def set_gauge(self, tenant_id: str, gauge: str, value: int, now: float) -> None:
+        """Replace today's value of a named gauge."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO usage_daily (tenant_id, day, counter, value) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tenant_id, day, counter) DO UPDATE SET value = excluded.value",
+                (tenant_id, UsageDay.of(now).day, gauge, value),
+            )
+
+    def daily(self, tenant_id: str, first_day: str) -> list[tuple[str, str, int]]:
+        """Every counter and gauge of the tenant from ``first_day`` on, oldest first."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT day, counter, value FROM usage_daily WHERE tenant_id = ? AND day >= ?"
+                " ORDER BY day, counter",
+                (tenant_id, first_day),
+            ).fetchall()
+        return [(str(day), str(counter), int(value)) for day, counter, value in rows]
+
 
 def _bump(conn: sqlite3.Connection, tenant_id: str, day: str, counter: str, amount: int) -> None:
     conn.execute(
