@@ -63,14 +63,14 @@ def _print(value: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate the stores, then serve the API."""
     from mnemora_server.app import create_app
-    from mnemora_server.embeddings.registry import ready_embedder
+    from mnemora_server.embeddings.registry import probe_embedder
     from mnemora_server.serving import serve
 
     settings, _ = _context(creates=True)  # migrate first: the embedded default needs nothing
-    embedder = ready_embedder(settings)  # the model is loaded (or fetched) once, here
+    described = probe_embedder(settings)  # loads (or fetches, once) the model, or refuses
     host = args.host or settings.host
     port = args.port or settings.port
-    for line in configuration(settings, embedder):
+    for line in configuration(settings, described):
         print(line, flush=True)
     print(
         f"mnemora-server listening on http://{host}:{port} "

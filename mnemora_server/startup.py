@@ -6,7 +6,6 @@ import re
 from typing import get_args
 
 from mnemora_server import __version__
-from mnemora_server.embeddings.base import Embedder
 from mnemora_server.settings import Settings, StoreKind
 
 _CREDENTIALS = re.compile(r"(?<=://)([^/@:]+):([^/@]*)@")
@@ -22,8 +21,9 @@ def uses_data_dir(settings: Settings) -> bool:
     return any(settings.configured_url(kind) is None for kind in get_args(StoreKind))
 
 
-def configuration(settings: Settings, embedder: Embedder | None = None) -> list[str]:
-    """The lines that describe a server's configuration (no secrets)."""
+def configuration(settings: Settings, embedder: str | None = None) -> list[str]:
+    """The lines that describe a server's configuration (no secrets); ``embedder`` is the
+    embedder's own description."""
     lines = [f"mnemora-server {__version__}"]
     if uses_data_dir(settings):
         lines.append(f"data directory: {settings.data_dir.resolve()}")
@@ -31,7 +31,7 @@ def configuration(settings: Settings, embedder: Embedder | None = None) -> list[
         f"  {kind} store: {redacted(settings.store_url(kind))}" for kind in get_args(StoreKind)
     ]
     if embedder is not None:
-        lines.append(f"embedder: {embedder.describe()}")
+        lines.append(f"embedder: {embedder}")
     lines.append(
         "admin API: on"
         if settings.admin_token

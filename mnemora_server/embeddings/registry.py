@@ -71,3 +71,27 @@ def ready_embedder(settings: Settings, embedder: Embedder | None = None) -> Embe
             raise
         return UnavailableEmbedder(chosen.name, chosen.dimension, exc.message)
     return chosen
+
+
+def probe_embedder(settings: Settings) -> str:
+    """Load the embedder in a separate, short-lived process (fetching the model once if it
+    must be downloaded) and return its description; the serving master stays free of model
+    threads, which must not be forked into its workers.
+
+    Raises:
+        UnavailableError: The model cannot be loaded and ``embedder_required`` is set.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        described, failure = pool.apply(_describe_ready, (settings,))
+    if failure is not None:
+        raise UnavailableError(failure)
+    return str(described)
+
+
+def _describe_ready(settings: Settings) -> tuple[str | None, str | None]:
+    try:
+        return ready_embedder(settings).describe(), None
+    except UnavailableError as exc:
+        return None, exc.message
