@@ -13,8 +13,16 @@ from mnemora_server import __version__, failpoints
 from mnemora_server.auth import Authenticator
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.registry import ready_embedder
-from mnemora_server.errors import MnemoraServerError
+from mnemora_server.embeddings.unavailable import UnavailableEmbedder
+from mnemora_server.errors import MnemoraServerError, UnavailableError
 from mnemora_server.limits import CallMeter, StorageQuota
+from mnemora_server.metrics import (
+    STORE_ERRORS,
+    MetricsMiddleware,
+    MetricsResource,
+    TimedEmbedder,
+    backend_of,
+)
 from mnemora_server.middleware import (
     AccessLogMiddleware,
     AuthMiddleware,
@@ -114,6 +122,8 @@ def _handle_mnemora_error(
 ) -> None:
     resp.status = falcon.code_to_http_status(exc.status)
     resp.media = _error_envelope(exc.code, exc.message, exc.details)
+    if isinstance(exc, UnavailableError):
+        STORE_ERRORS.labels(backend_of(exc)).inc()
     for name, value in exc.headers.items():
         resp.set_header(name, value)
     if exc.status >= 500:
@@ -240,6 +250,8 @@ def create_app(
     settings = settings or Settings()
     failpoints.arm(settings.failpoints)
     embedder = ready_embedder(settings, embedder)
+    if not isinstance(embedder, UnavailableEmbedder):
+        embedder = TimedEmbedder(embedder)
     stores = stores or open_stores(settings, dimension=embedder.dimension)
     if stores.semantic.dimension != embedder.dimension:
         raise ValueError(
@@ -253,6 +265,7 @@ def create_app(
         ),
         EnvelopeMiddleware(),
         *([AccessLogMiddleware(access_logger())] if settings.access_log else []),
+        MetricsMiddleware(tenant_labels=settings.metrics_tenant_labels),
         AuthMiddleware(
             authenticator,
             CallMeter(stores.usage),
@@ -279,6 +292,7 @@ def create_app(
     for path, resource in routes:
         app.add_route(path, resource)
     app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))
+    app.add_route("/metrics", MetricsResource())
     app.add_route("/docs", DocsResource())
     app.add_route("/", RootResource())
     app.add_static_route("/docs/assets", str(swagger_ui_assets()))

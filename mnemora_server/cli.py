@@ -62,9 +62,11 @@ def _print(value: Any) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate the stores, then serve the API."""
+    from mnemora_server.serving import prepare_metrics, serve
+
+    prepare_metrics(args.server)  # before the app's modules (and prometheus-client) load
     from mnemora_server.app import create_app
     from mnemora_server.embeddings.registry import probe_embedder
-    from mnemora_server.serving import serve
 
     settings, _ = _context(creates=True)  # migrate first: the embedded default needs nothing
     described = probe_embedder(settings)  # loads (or fetches, once) the model, or refuses

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
             :mod:`mnemora_server.failpoints`); empty in production.
         access_log: Log one JSON line per request (method, route, status, latency, request
             id; never a key) to standard error (default on).
+        metrics_tenant_labels: Count requests per tenant in ``/metrics`` (labels then name
+            tenants; off by default).
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -137,6 +139,7 @@ class Settings(BaseSettings):
     port: int = 8000
     failpoints: str = ""
     access_log: bool = True
+    metrics_tenant_labels: bool = False
 
     def configured_url(self, kind: StoreKind) -> str | None:
         """The URL set for one store (``MNEMORA_<KIND>_URL``), or ``None``."""
