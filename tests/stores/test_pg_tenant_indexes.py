@@ -121,5 +121,7 @@ def test_the_cli_runs_it(
     monkeypatch.setenv("MNEMORA_POSTGRES_ADMIN_URL", database.admin_url)
     monkeypatch.setenv("MNEMORA_EMBEDDER", "hash")
     monkeypatch.setenv("MNEMORA_EMBEDDING_DIMENSION", str(DIMENSION))
+    # The other stores live in the data directory, which the CLI never creates on its own.
+    (tmp_path / "data").mkdir()
     assert main(["index-tenants", "--min-vectors", "100"]) == 0
     assert json.loads(capsys.readouterr().out) == {"created": ["big"], "kept": [], "dropped": 0}
