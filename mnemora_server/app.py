@@ -34,6 +34,7 @@ from mnemora_server.middleware import (
 from mnemora_server.openapi import build_openapi
 from mnemora_server.resources.admin import (
     KeyResource,
+    TenantAgentsResource,
     TenantDailyUsageResource,
     TenantKeysResource,
     TenantResource,
@@ -221,6 +222,7 @@ def build_routes(
             "/v1/admin/tenants/{tenant_id}/usage/daily",
             TenantDailyUsageResource(accounts, usage, body),
         ),
+        ("/v1/admin/tenants/{tenant_id}/agents", TenantAgentsResource(accounts, usage, body)),
         ("/v1/admin/keys/{key_id}", KeyResource(accounts, body)),
     ]
 

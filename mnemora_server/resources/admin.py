@@ -21,7 +21,7 @@ from mnemora_server.schemas.admin import (
     TenantPatch,
 )
 from mnemora_server.schemas.common import PageQuery
-from mnemora_server.schemas.usage import DailyUsage, DailyUsageQuery, Usage
+from mnemora_server.schemas.usage import DailyUsage, DailyUsageQuery, TenantAgents, Usage
 from mnemora_server.services.accounts import AccountService
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.erasure import ErasureService
@@ -202,3 +202,27 @@ class TenantDailyUsageResource(_AdminResource):
         query = read_query(req, DailyUsageQuery)
         days = self._usage.daily(tenant.tenant_id, query.days)
         send(resp, DailyUsage.model_validate({"tenant_id": tenant.tenant_id, "days": days}))
+
+
+class TenantAgentsResource(_AdminResource):
+    """``GET /v1/admin/tenants/{tenant_id}/agents``."""
+
+    def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
+        super().__init__(accounts, max_body_bytes)
+        self._usage = usage
+
+    @operation(
+        summary="A tenant's agents and what each holds per memory type",
+        response=TenantAgents,
+        tags=_TAGS,
+    )
+    def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
+        """List a tenant's agents."""
+        tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+        agents = self._usage.agents(tenant.tenant_id)
+        send(
+            resp,
+            TenantAgents.model_validate(
+                {"tenant_id": tenant.tenant_id, "agents": agents, "count": len(agents)}
+            ),
+        )

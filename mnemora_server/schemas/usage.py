@@ -34,6 +34,26 @@ class Health(BaseModel):
     stores: dict[str, str] = Field(description="Each store, and the embedder: ok or why not.")
 
 
+class AgentMemoryOut(BaseModel):
+    """What one agent holds in each memory type."""
+
+    agent_id: str
+    state: int = Field(description="Live working-memory documents (sessions).")
+    semantic: int = Field(description="Live semantic memories.")
+    episodic: int = Field(description="Episodes, hot and cold.")
+    procedural: int = Field(description="Procedures (by name).")
+    checkpoints: int = Field(description="LangGraph checkpoints.")
+    items: int = Field(description="Store items.")
+
+
+class TenantAgents(BaseModel):
+    """A tenant's agents, by agent id."""
+
+    tenant_id: str
+    agents: list[AgentMemoryOut]
+    count: int
+
+
 class DailyUsageQuery(BaseModel):
     """Query of the daily usage routes."""
 

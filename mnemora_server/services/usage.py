@@ -33,6 +33,24 @@ class UsageService:
             + self._stores.items.totals(tenant_id, now).bytes
         )
 
+    def agents(self, tenant_id: str) -> list[dict[str, Any]]:
+        """Each agent of the tenant with what it holds in every memory type, by agent id."""
+        now = self._clock()
+        stores = self._stores
+        per_type = {
+            "state": stores.state.agent_counts(tenant_id, now),
+            "semantic": stores.semantic.agent_counts(tenant_id, now),
+            "episodic": stores.episodes.agent_counts(tenant_id, now),
+            "procedural": stores.procedures.agent_counts(tenant_id, now),
+            "checkpoints": stores.checkpoints.agent_counts(tenant_id, now),
+            "items": stores.items.agent_counts(tenant_id, now),
+        }
+        agents = sorted(set().union(*per_type.values()))
+        return [
+            {"agent_id": agent, **{kind: counts.get(agent, 0) for kind, counts in per_type.items()}}
+            for agent in agents
+        ]
+
     def daily(self, tenant_id: str, days: int) -> list[dict[str, Any]]:
         """The tenant's last ``days`` UTC days (today included), oldest first, every day
         present: counters default to 0 and gauges to ``None``; today's gauges are measured

@@ -199,3 +199,49 @@ def test_import_over_the_vector_quota_is_507_and_writes_nothing(api: Api, popula
     r = api.call(target, "POST", "/v1/import", body=body)
     assert r.status_code == 507
     assert [line["kind"] for line in export(api, target)] == ["header"]
+
+
+def test_the_operator_sees_each_agent_and_what_it_holds(api: Api, populated: str) -> None:
+    from tests.server.test_checkpoints import checkpoint
+    from tests.server.test_checkpoints import put as put_checkpoint
+    from tests.server.test_items import batch, put
+
+    put_checkpoint(api, populated, "thread-1", checkpoint())
+    put_checkpoint(api, populated, "thread-1", checkpoint())
+    batch(api, populated, put(["prefs"], "tone", {"v": "short"}))
+    other = api.tenant("other")
+    api.call(other, "POST", "/v1/state", json={"agent_id": "spy", "data": {}})
+
+    answer = api.admin("GET", "/v1/admin/tenants/source/agents")
+    assert answer.status_code == 200, answer.text
+    assert answer.json["data"] == {
+        "tenant_id": "source",
+        "count": 2,
+        "agents": [
+            {
+                "agent_id": "bot",
+                "state": 2,
+                "semantic": 2,  # the deleted memory is not counted, the chunked one once
+                "episodic": 4,  # hot and cold
+                "procedural": 1,  # one procedure in two versions
+                "checkpoints": 2,
+                "items": 1,
+            },
+            {
+                "agent_id": "helper",
+                "state": 0,
+                "semantic": 0,
+                "episodic": 3,
+                "procedural": 0,
+                "checkpoints": 0,
+                "items": 0,
+            },
+        ],
+    }
+    assert api.call(populated, "GET", "/v1/admin/tenants/source/agents").status_code == 401, (
+        "a tenant key is not an admin token"
+    )
+    assert api.admin("GET", "/v1/admin/tenants/nobody/agents").status_code == 404
+    api.call(populated, "DELETE", "/v1/memory/helper")
+    after = api.admin("GET", "/v1/admin/tenants/source/agents").json["data"]
+    assert [a["agent_id"] for a in after["agents"]] == ["bot"]

@@ -219,6 +219,9 @@ class CheckpointStore(Store, Protocol):
     def totals(self, tenant_id: str) -> CheckpointTotals:
         """The tenant's totals."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Checkpoints, per agent of the tenant (agents holding none left out)."""
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[tuple[str, CheckpointTuple]]:
         """Every checkpoint with every blob its thread holds for it and its writes, as
         ``(agent_id, tuple)``, oldest first."""

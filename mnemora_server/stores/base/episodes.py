@@ -215,6 +215,9 @@ class EpisodeStore(Store, Protocol):
     def totals(self, tenant_id: str) -> EpisodeTotals:
         """The tenant's episodic totals."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Episodes in both tiers, per agent of the tenant (agents holding none left out)."""
+
     def export_hot(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
         """Every hot episode, oldest first."""
 

@@ -154,6 +154,9 @@ class ItemStore(Store, Protocol):
     def totals(self, tenant_id: str, now: float) -> ItemTotals:
         """The tenant's live totals."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Store items, per agent of the tenant (agents holding none left out)."""
+
     def export(
         self, tenant_id: str, agent_id: str | None
     ) -> Iterator[tuple[str, StoredItem, list[tuple[str, list[float]]]]]:

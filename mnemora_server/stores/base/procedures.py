@@ -73,6 +73,9 @@ class ProceduralStore(Store, Protocol):
     def totals(self, tenant_id: str) -> tuple[int, int]:
         """``(versions, bytes)`` of the tenant."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Procedures (by name, whatever their versions) per agent; agents with none left out."""
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[Procedure]:
         """Every version, in insertion order."""
 

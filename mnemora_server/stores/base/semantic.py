@@ -356,6 +356,9 @@ class SemanticStore(Store, Protocol):
     def totals(self, tenant_id: str) -> MemoryTotals:
         """The tenant's live totals."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live records (a chunked record counts once) per agent; agents with none left out."""
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
         """Every record (live or soft-deleted), with embeddings, in insertion order."""
 

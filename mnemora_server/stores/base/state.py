@@ -202,6 +202,9 @@ class StateStore(Store, Protocol):
     def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
         """Every live document of the tenant (or agent)."""
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live documents (sessions), per agent of the tenant (agents holding none left out)."""
+
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:
         """Remove every row of the agent, tombstones included; return live documents removed."""
 

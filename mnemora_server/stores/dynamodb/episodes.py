@@ -245,6 +245,14 @@ class DynamoEpisodeStore(DynamoEpisodeTerms, DynamoEpisodeSegments, BackedStore)
             size += int(item.get("bytes", {"N": "0"})["N"])
         return EpisodeTotals(episodes=episodes, bytes=size, agents=len(self.agents(tenant_id)))
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Episodes in both tiers, per agent (one Query of the tenant's totals items)."""
+        counts = {
+            item["sk"]["S"][len(TOTALS) :]: int(item.get("episodes", {"N": "0"})["N"])
+            for item in self.table.query(dynamo_tenant_pk(tenant_id), TOTALS)
+        }
+        return {agent: count for agent, count in counts.items() if count}
+
     def export_hot(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
         """Every hot episode, oldest first per agent."""
         for agent in [agent_id] if agent_id else self.agents(tenant_id):

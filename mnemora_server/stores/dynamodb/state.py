@@ -233,6 +233,17 @@ class DynamoStateStore(BackedStore):
             for item in self.table.query(dynamo_tenant_pk(tenant_id), _AGENT)
         ]
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live documents, per agent (one Query of each agent's partition)."""
+        counts = {
+            agent: sum(
+                self._live(i, now)
+                for i in self.table.query(dynamo_agent_pk(tenant_id, agent), _SESSION)
+            )
+            for agent in self._agents(tenant_id)
+        }
+        return {agent: count for agent, count in counts.items() if count}
+
     def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
         """Every live document of the tenant (or agent)."""
         for agent in [agent_id] if agent_id else self._agents(tenant_id):

@@ -310,6 +310,16 @@ class PostgresCheckpointStore(BackedStore):
             threads = cur.fetchone()[0]
         return CheckpointTotals(checkpoints=int(row[0]), bytes=int(row[1]), threads=int(threads))
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Checkpoints (kept by a trigger), per agent."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "SELECT agent_id, checkpoints FROM checkpoint_totals WHERE tenant_id = %s",
+                (tenant_id,),
+            )
+            rows = cur.fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[tuple[str, CheckpointTuple]]:
         """Every checkpoint with its blobs and writes, oldest first, in pages."""
         after = 0

@@ -283,6 +283,16 @@ class PostgresItemStore(BackedStore):
             vectors = cur.fetchone()[0]
         return ItemTotals(items=int(row[0]), bytes=int(row[1]), vectors=int(vectors))
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Items (kept by a trigger), per agent."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "SELECT agent_id, items FROM item_totals WHERE tenant_id = %s",
+                (tenant_id,),
+            )
+            rows = cur.fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(
         self, tenant_id: str, agent_id: str | None
     ) -> Iterator[tuple[str, StoredItem, list[tuple[str, list[float]]]]]:

@@ -397,6 +397,16 @@ class PostgresSemanticStore(BackedStore):
             records=int(row[0]), vectors=int(row[1]), bytes=int(row[2]), agents=int(row[3])
         )
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live records (kept by a trigger), per agent."""
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                "SELECT agent_id, records FROM semantic_totals WHERE tenant_id = %s",
+                (tenant_id,),
+            )
+            rows = cur.fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
         """Every record (live or soft-deleted), with embeddings, in insertion order."""
         after = 0

@@ -336,6 +336,15 @@ class SqliteEpisodeStore(BackedStore):
             ).fetchone()
         return EpisodeTotals(episodes=row[0], bytes=row[1], agents=row[2])
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Episodes in both tiers (kept by triggers), per agent."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id, episodes FROM episode_totals WHERE tenant_id = ?",
+                (tenant_id,),
+            ).fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export_hot(self, tenant_id: str, agent_id: str | None) -> Iterator[Episode]:
         """Every hot episode, oldest first, in pages."""
         after_pk = 0

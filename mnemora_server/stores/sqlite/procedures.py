@@ -192,6 +192,16 @@ class SqliteProceduralStore(BackedStore):
             ).fetchone()
         return int(row[0]), int(row[1])
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Procedures by name, per agent."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id, COUNT(DISTINCT name) FROM procedures WHERE tenant_id = ?"
+                " GROUP BY agent_id",
+                (tenant_id,),
+            ).fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[Procedure]:
         """Every version, in insertion order."""
         with self.db.read() as conn:

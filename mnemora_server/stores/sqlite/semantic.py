@@ -365,6 +365,16 @@ class SqliteSemanticStore(BackedStore):
             return MemoryTotals(agents=agents)
         return MemoryTotals(records=row[0], vectors=row[1], bytes=row[2], agents=agents)
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live records, per agent."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id, COUNT(*) FROM semantic WHERE tenant_id = ?"
+                " AND parent_id IS NULL AND deleted_at IS NULL GROUP BY agent_id",
+                (tenant_id,),
+            ).fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(self, tenant_id: str, agent_id: str | None) -> Iterator[SemanticRecord]:
         """Every record with content (live or soft-deleted), with embeddings, in order."""
         after = 0

@@ -143,6 +143,16 @@ class SqliteStateStore(BackedStore):
             ).fetchone()
         return StateStats(agents=row[0], sessions=row[1], bytes=row[2])
 
+    def agent_counts(self, tenant_id: str, now: float) -> dict[str, int]:
+        """Live documents, per agent."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT agent_id, COUNT(*) FROM state WHERE tenant_id = ? AND deleted = 0"
+                " AND (expires_at IS NULL OR expires_at > ?) GROUP BY agent_id",
+                (tenant_id, now),
+            ).fetchall()
+        return {agent: int(count) for agent, count in rows if count}
+
     def export(self, tenant_id: str, agent_id: str | None, now: float) -> Iterator[StateRecord]:
         """Every live document of the tenant (or agent), by agent and session."""
         with self.db.read() as conn:
