@@ -11,6 +11,7 @@ import falcon
 
 from mnemora_server import __version__, failpoints
 from mnemora_server.auth import Authenticator
+from mnemora_server.console import console_routes
 from mnemora_server.embeddings.base import Embedder
 from mnemora_server.embeddings.registry import ready_embedder
 from mnemora_server.embeddings.unavailable import UnavailableEmbedder
@@ -161,11 +162,16 @@ def _handle_unexpected(
 
 
 def build_routes(
-    settings: Settings, stores: Stores, embedder: Embedder, clock: Callable[[], float]
+    settings: Settings,
+    stores: Stores,
+    embedder: Embedder,
+    clock: Callable[[], float],
+    services: Services | None = None,
 ) -> list[tuple[str, object]]:
-    """Every route of the API with its resource, wired to services over ``stores``."""
+    """Every route of the API with its resource, wired to ``services`` (built over
+    ``stores`` when not given)."""
     body = settings.max_body_bytes
-    services = Services.build(settings, stores, embedder, clock)
+    services = services or Services.build(settings, stores, embedder, clock)
     accounts, erasure, semantic = services.accounts, services.erasure, services.semantic
     state, usage = services.state, services.usage
     checkpoints, checkpoint_body = services.checkpoints, settings.max_checkpoint_bytes
@@ -290,8 +296,11 @@ def create_app(
     app.add_error_handler(Exception, _handle_unexpected)
     app.add_error_handler(falcon.HTTPError, _handle_http_error)
     app.add_error_handler(MnemoraServerError, _handle_mnemora_error)
-    routes = build_routes(settings, stores, embedder, clock)
+    services = Services.build(settings, stores, embedder, clock)
+    routes = build_routes(settings, stores, embedder, clock, services)
     for path, resource in routes:
+        app.add_route(path, resource)
+    for path, resource in console_routes(settings, services, clock):
         app.add_route(path, resource)
     app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))
     app.add_route("/metrics", MetricsResource())

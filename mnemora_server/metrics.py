@@ -144,3 +144,45 @@ def _registry() -> Any:
     from prometheus_client import REGISTRY
 
     return REGISTRY
+
+
+def request_summary() -> dict[str, Any]:
+    """What the operator console shows of the server's traffic, from the same samples as
+    ``/metrics`` (every worker's under gunicorn): requests answered, by status class, and
+    latency percentiles estimated from the histogram buckets (as Prometheus'
+    ``histogram_quantile`` does: linear within the bucket)."""
+    by_class: dict[str, float] = {}
+    buckets: dict[float, float] = {}
+    for metric in _registry().collect():
+        for sample in metric.samples:
+            if sample.name == "mnemora_requests_total":
+                status_class = sample.labels["status"][:1] + "xx"
+                by_class[status_class] = by_class.get(status_class, 0.0) + sample.value
+            elif sample.name == "mnemora_request_duration_seconds_bucket":
+                bound = float(sample.labels["le"])
+                buckets[bound] = buckets.get(bound, 0.0) + sample.value
+    return {
+        "requests": int(sum(by_class.values())),
+        "by_status": {name: int(count) for name, count in sorted(by_class.items())},
+        "latency_ms": {
+            name: _quantile(q, sorted(buckets.items()))
+            for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+        },
+    }
+
+
+def _quantile(q: float, cumulative: list[tuple[float, float]]) -> float | None:
+    """The ``q`` quantile in milliseconds from cumulative ``(upper bound, count)`` buckets;
+    ``None`` before any request. Past the last finite bound, that bound is the answer."""
+    if not cumulative or cumulative[-1][1] == 0:
+        return None
+    rank = q * cumulative[-1][1]
+    lower, below = 0.0, 0.0
+    for bound, count in cumulative:
+        if count >= rank:
+            if bound == float("inf"):
+                return round(lower * 1000, 2)
+            share = (rank - below) / (count - below) if count > below else 1.0
+            return round((lower + (bound - lower) * share) * 1000, 2)
+        lower, below = bound, count
+    return round(lower * 1000, 2)

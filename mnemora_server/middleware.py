@@ -132,7 +132,8 @@ def access_logger() -> logging.Logger:
 class AuthMiddleware:
     """Derives the tenant from the API key, counts the call, and enforces limits and scope.
 
-    Resources declare ``auth = "tenant"`` (default), ``"admin"`` or ``"public"``.
+    Resources declare ``auth = "tenant"`` (default), ``"admin"``, ``"public"`` or
+    ``"console"`` (the operator console, which checks its own session cookies).
     """
 
     def __init__(
@@ -157,7 +158,7 @@ class AuthMiddleware:
             return
         responder = responder_of(resource, req.method)
         kind = getattr(resource, "auth", "tenant")
-        if kind == "public":
+        if kind in ("public", "console"):  # the console checks its own sessions
             return
         if kind == "admin":
             if not self._admin_token:

@@ -80,6 +80,10 @@ class AccountService:
             raise NotFoundError(f"no tenant {tenant_id!r}")
         return tenant
 
+    def tier_names(self) -> list[str]:
+        """The tiers a tenant can be on, by name."""
+        return sorted(self._tiers)
+
     def limits_of(self, tenant: Tenant) -> TierLimits:
         """The tenant's effective limits."""
         return effective_limits(self._tiers, tenant.tier, tenant.limits)

@@ -21,9 +21,14 @@ class HealthService:
         self._stores = stores
         self._embedder = embedder
 
-    def check(self) -> dict[str, str]:
+    def check(self, *, every_concern: bool = False) -> dict[str, str]:
         """``ok`` or ``unavailable: <why>`` for each store, by the concern that names it,
-        and for the embedder."""
+        and for the embedder.
+
+        Args:
+            every_concern: Name every concern, a store that serves several under each of
+                them (checked once all the same).
+        """
         results: dict[str, str] = {}
         for name, store in self._stores.named():
             try:
@@ -31,6 +36,10 @@ class HealthService:
                 results[name] = "ok"
             except UnavailableError as exc:
                 results[name] = f"unavailable: {exc.message}"
+        if every_concern:
+            for name, store in self._stores.every():
+                owner = next(first for first, other in self._stores.named() if other is store)
+                results[name] = results[owner]
         if isinstance(self._embedder, UnavailableEmbedder):
             results["embedder"] = f"unavailable: {self._embedder.reason}"
         else:

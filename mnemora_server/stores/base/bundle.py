@@ -33,6 +33,10 @@ class Stores:
     checkpoints: CheckpointStore
     items: ItemStore
 
+    def every(self) -> list[tuple[str, Store]]:
+        """Every concern with its store, in field order (a store may appear several times)."""
+        return [(item.name, getattr(self, item.name)) for item in fields(self)]
+
     def named(self) -> list[tuple[str, Store]]:
         """Each underlying store once, under the first field that holds it."""
         seen: list[tuple[str, Store]] = []
