@@ -27,8 +27,8 @@ from mnemora_server.stores.base import Stores
 from mnemora_server.stores.registry import open_stores
 from tests import backends
 from tests.backends import Backend
+from tests.console_client import ADMIN_TOKEN, Browser
 
-ADMIN_TOKEN = "test-admin-token-0123456789"
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = Path(
     os.environ.get("MNEMORA_EMBEDDING_MODEL_PATH")
@@ -323,3 +323,16 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
     yield Postgres(admin_url=admin, app_url=admin.replace("postgres:@", "mnemora_app:@", 1))
     server.cleanup()
     shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(api: Api) -> Browser:
+    """The operator console as a browser reaches it, not signed in."""
+    return Browser(api)
+
+
+@pytest.fixture
+def admin(browser: Browser) -> Browser:
+    """The operator console, signed in with the admin token."""
+    assert browser.sign_in().status_code == 303
+    return browser

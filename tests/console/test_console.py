@@ -14,7 +14,7 @@ from mnemora_server.embeddings.base import Embedder
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Stores
 from tests.conftest import Api, Clock
-from tests.console.conftest import COOKIE, Browser
+from tests.console_client import COOKIE, Browser
 
 
 def test_signing_in_sets_a_guarded_session_cookie(browser: Browser) -> None:

@@ -1,4 +1,4 @@
-"""A signed-in administrator's browser, simulated over the real app (embedded default)."""
+"""The console as a browser on its own origin reaches it, simulated over the real app."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import falcon.testing
-import pytest
 
-from tests.conftest import ADMIN_TOKEN, Api
+ADMIN_TOKEN = "test-admin-token-0123456789"  # the suite's (tests.conftest)
 
 COOKIE = "mnemora_console"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -20,7 +19,7 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 class Browser:
     """Requests as a browser on the console's own origin sends them."""
 
-    api: Api
+    api: Any  # tests.conftest.Api
     cookie: str | None = None
 
     def get(self, path: str, **kwargs: Any) -> falcon.testing.Result:
@@ -56,14 +55,3 @@ class Browser:
     def change(self, path: str, form: dict[str, str] | None = None) -> falcon.testing.Result:
         """A form posted from a console page, with the session's token."""
         return self.post(path, {"csrf": self.csrf(), **(form or {})})
-
-
-@pytest.fixture
-def browser(api: Api) -> Browser:
-    return Browser(api)
-
-
-@pytest.fixture
-def admin(browser: Browser) -> Browser:
-    assert browser.sign_in().status_code == 303
-    return browser
