@@ -16,7 +16,7 @@ ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
 export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
 endif
 
-.PHONY: run test lint typecheck unit bench bench-memory bench-langgraph bench-llamaindex loadtest install clean
+.PHONY: run test lint typecheck unit chromium bench bench-memory bench-langgraph bench-llamaindex loadtest install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(SDK012)/.installed
+# The console's browser tests drive Debian's Chromium; installed here when missing and we may.
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (the console's browser tests) ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: install chromium and chromium-driver for the console's browser tests"; fi
+
+unit: $(STAMP) $(SDK012)/.installed chromium
 	MNEMORA_SDK012_PYTHON=$(CURDIR)/$(SDK012)/bin/python $(BIN)/python -m pytest -q
 
 test: lint typecheck unit

@@ -43,7 +43,7 @@ def bar_chart(
     step = plot_width / max(len(bars), 1)
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
-        f'aria-label="{escape(title)}" preserveAspectRatio="none">',
+        f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         f'<line class="axis" x1="{_LEFT}" y1="{_TOP + plot_height}" x2="{_WIDTH}" '
         f'y2="{_TOP + plot_height}"/>',

@@ -90,7 +90,7 @@ def tenant_page(services: Services, tenant_id: str, now: float) -> dict[str, Any
 
     def chart(title: str, field: str, css_class: str, unit: Any = str) -> Any:
         bars = [Bar(label, day[field]) for label, day in zip(labels, days, strict=True)]
-        return bar_chart(title, bars, css_class=css_class, unit=unit)
+        return {"title": title, "svg": bar_chart(title, bars, css_class=css_class, unit=unit)}
 
     return {
         "tenant": tenant,

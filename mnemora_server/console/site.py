@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import falcon
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from mnemora_server import __version__
+from mnemora_server.console.charts import human_bytes
 from mnemora_server.console.sessions import COOKIE, Session, SessionSigner, SignInThrottle
 from mnemora_server.errors import ForbiddenError, ValidationError
 from mnemora_server.services.registry import Services
@@ -24,7 +25,7 @@ SIGN_IN = "/console/sign-in"
 
 _FORM_BYTES = 16 * 1024
 _CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'nonce-{nonce}'; img-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -58,6 +59,7 @@ class Console:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self._templates.filters["bytes"] = human_bytes
         self._css = (resources.files("mnemora_server.console") / "static/console.css").read_text()
 
     def render(
@@ -118,20 +120,26 @@ def protect(resp: falcon.Response, nonce: str = "") -> None:
     resp.set_header("Content-Security-Policy", _CSP.format(nonce=nonce or "none"))
     resp.set_header("X-Frame-Options", "DENY")
     resp.set_header("X-Content-Type-Options", "nosniff")
-    resp.set_header("Referrer-Policy", "no-referrer")
+    resp.set_header("Referrer-Policy", "same-origin")  # Origin stays readable for forms
     resp.set_header("Cache-Control", "no-store")
 
 
 def refuse_cross_site(req: falcon.Request) -> None:
-    """Refuse a request that a browser says comes from another site.
+    """Refuse a request that a browser says comes from another site (or another port).
+
+    Browsers that send ``Sec-Fetch-Site`` are taken at their word (``same-origin``, or
+    ``none`` for what the user typed); otherwise ``Origin``, when present, must name this
+    host (``X-Forwarded-Host`` behind a proxy).
 
     Raises:
-        ForbiddenError: ``Sec-Fetch-Site`` says cross-site, or ``Origin`` is not this one.
+        ForbiddenError: The request comes from elsewhere.
     """
-    if req.get_header("Sec-Fetch-Site") == "cross-site":
+    fetch_site = req.get_header("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise ForbiddenError("cross-site requests are refused")
     origin = req.get_header("Origin")
-    if origin is not None and origin != f"{req.forwarded_scheme}://{req.forwarded_host}":
+    here = req.get_header("X-Forwarded-Host") or req.get_header("Host")
+    if origin is not None and urlsplit(origin).netloc != here:
         raise ForbiddenError("cross-site requests are refused")
 
 

@@ -1,13 +1,15 @@
 // Copy buttons: the page works without this script (the key can be selected by hand).
-document.addEventListener("click", async (event) => {
+document.addEventListener("click", (event) => {
   const button = event.target.closest("button.copy");
   if (!button) return;
   const field = document.getElementById(button.dataset.copy);
+  field.focus();
   field.select();
-  try {
-    await navigator.clipboard.writeText(field.value);
-  } catch {
-    document.execCommand("copy");
+  const done = () => { button.textContent = "Copied"; };
+  const byHand = () => { button.textContent = "Selected: press Ctrl+C"; };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, () => (document.execCommand("copy") ? done() : byHand()));
+  } else {
+    document.execCommand("copy") ? done() : byHand();
   }
-  button.textContent = "Copied";
 });
