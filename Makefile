@@ -50,6 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/cfn-lint deploy/aws/template.yaml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import falcon
@@ -239,6 +239,7 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     embedder: Embedder | None = None,
+    tenant_claims: Callable[[falcon.Request], Mapping[str, Any] | None] | None = None,
 ) -> falcon.App[falcon.Request, falcon.Response]:
     """Build the WSGI application.
 
@@ -250,6 +251,9 @@ def create_app(
         stores: Stores to use; built from the settings' URLs when omitted.
         clock: Source of the current time (seconds since the epoch).
         embedder: The text embedder; built from the settings when omitted.
+        tenant_claims: Behind an API gateway's authorizer, how to read the caller it vouched
+            for from a request (see :mod:`mnemora_server.aws_lambda`); the API key is then
+            not looked at. ``None`` (a server of its own): the API key decides the tenant.
 
     Raises:
         ValueError: If the embedder's dimension differs from the semantic store's.
@@ -280,6 +284,7 @@ def create_app(
             StorageQuota(UsageService(stores, clock).storage_bytes, clock),
             settings.admin_token,
             clock,
+            tenant_claims,
         ),
         IdempotencyMiddleware(
             IdempotencyService(

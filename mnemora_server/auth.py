@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mnemora_server.errors import UnauthorizedError
 from mnemora_server.stores.base import AccountStore, KeyScope
@@ -110,3 +112,42 @@ class Authenticator:
             tier=tenant.tier,
             limits=effective_limits(self._tiers, tenant.tier, tenant.limits),
         )
+
+
+CLAIM_FIELDS = ("tenant_id", "key_id", "scope", "tier", "limits")
+"""What an authorizer hands the API about the caller (every value a string)."""
+
+
+def claims_of(tenant: TenantContext) -> dict[str, str]:
+    """The caller as an API Gateway authorizer's context (string values only)."""
+    return {
+        "tenant_id": tenant.tenant_id,
+        "key_id": tenant.key_id,
+        "scope": tenant.scope,
+        "tier": tenant.tier,
+        "limits": tenant.limits.model_dump_json(),
+    }
+
+
+def tenant_from_claims(claims: Mapping[str, Any] | None) -> TenantContext:
+    """The caller an authorizer vouched for (its context, passed on by API Gateway).
+
+    Raises:
+        UnauthorizedError: No authorizer context, or one that is not ours.
+    """
+    if not claims or any(not isinstance(claims.get(name), str) for name in CLAIM_FIELDS):
+        raise UnauthorizedError("no authorizer context: this API is reached through its gateway")
+    scope = claims["scope"]
+    if scope not in ("read_write", "read_only"):
+        raise UnauthorizedError("the authorizer context names no valid scope")
+    try:
+        limits = TierLimits.model_validate_json(claims["limits"])
+    except ValueError as exc:
+        raise UnauthorizedError("the authorizer context holds no valid limits") from exc
+    return TenantContext(
+        tenant_id=claims["tenant_id"],
+        key_id=claims["key_id"],
+        scope=scope,
+        tier=claims["tier"],
+        limits=limits,
+    )

@@ -8,12 +8,17 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import falcon
 
-from mnemora_server.auth import Authenticator, admin_token_matches, bearer_token
+from mnemora_server.auth import (
+    Authenticator,
+    admin_token_matches,
+    bearer_token,
+    tenant_from_claims,
+)
 from mnemora_server.errors import (
     ForbiddenError,
     NotFoundError,
@@ -134,6 +139,11 @@ class AuthMiddleware:
 
     Resources declare ``auth = "tenant"`` (default), ``"admin"``, ``"public"`` or
     ``"console"`` (the operator console, which checks its own session cookies).
+
+    Args:
+        claims: Behind an API gateway's authorizer (AWS Lambda), reads the context the
+            authorizer attached to the request; the tenant then comes from it alone, and a
+            request without it is refused. ``None``: the tenant comes from the API key.
     """
 
     def __init__(
@@ -143,7 +153,9 @@ class AuthMiddleware:
         quota: StorageQuota,
         admin_token: str | None,
         clock: Callable[[], float],
+        claims: Callable[[falcon.Request], Mapping[str, Any] | None] | None = None,
     ) -> None:
+        self._claims = claims
         self._authenticator = authenticator
         self._meter = meter
         self._quota = quota
@@ -168,9 +180,15 @@ class AuthMiddleware:
             return
         if responder is None:
             return
-        api_key = bearer_token(req.get_header("Authorization"))
         now = self._clock()
-        tenant = self._authenticator.authenticate(api_key, now)
+        if self._claims is not None:
+            # Behind a gateway's authorizer: the tenant is what it vouched for, never a
+            # header, path, query or body of the request itself.
+            tenant = tenant_from_claims(self._claims(req))
+        else:
+            tenant = self._authenticator.authenticate(
+                bearer_token(req.get_header("Authorization")), now
+            )
         req.context.tenant = tenant
         req.context.call = self._meter.admit(tenant, now)
         op = operation_of(responder)

@@ -96,6 +96,15 @@ class Settings(BaseSettings):
             id; never a key) to standard error (default on).
         metrics_tenant_labels: Count requests per tenant in ``/metrics`` (labels then name
             tenants; off by default).
+        postgres_secret_arn: On AWS Lambda, the Secrets Manager secret of PostgreSQL's
+            application role (``username``, ``password``; optionally ``host``, ``port``,
+            ``dbname``): PostgreSQL stores without a URL get one built from it.
+        postgres_admin_secret_arn: On AWS Lambda, the cluster's master secret, for
+            migrations (``postgres_admin_url``).
+        postgres_host: PostgreSQL's host for URLs built from those secrets.
+        postgres_port: Its port.
+        postgres_database: Its database.
+        postgres_sslmode: Its TLS mode (``require`` by default).
     """
 
     model_config = SettingsConfigDict(env_prefix="MNEMORA_", extra="ignore")
@@ -140,6 +149,12 @@ class Settings(BaseSettings):
     failpoints: str = ""
     access_log: bool = True
     metrics_tenant_labels: bool = False
+    postgres_secret_arn: str | None = None
+    postgres_admin_secret_arn: str | None = None
+    postgres_host: str | None = None
+    postgres_port: int = 5432
+    postgres_database: str = "mnemora"
+    postgres_sslmode: str = "require"
 
     def configured_url(self, kind: StoreKind) -> str | None:
         """The URL set for one store (``MNEMORA_<KIND>_URL``), or ``None``."""

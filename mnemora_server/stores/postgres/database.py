@@ -130,6 +130,7 @@ class PostgresDatabase:
                     " THEN CREATE ROLE mnemora_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
                     " NOBYPASSRLS; END IF; END $$"
                 )
+                self._set_app_password(admin)
                 admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
                 admin.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations"
@@ -155,6 +156,25 @@ class PostgresDatabase:
                         )
         except psycopg.Error as exc:
             raise UnavailableError(f"PostgreSQL migration of {self._name} failed: {exc}") from exc
+
+    def _set_app_password(self, admin: Any) -> None:
+        """Give the application role the password its URL carries (when it carries one, and
+        the administrator connects as another role): the role authenticates like any other
+        login on a managed cluster (Aurora)."""
+        from psycopg import sql
+        from psycopg.conninfo import conninfo_to_dict
+
+        app = conninfo_to_dict(self._url)
+        password = app.get("password")
+        if not password or app.get("user") != APP_ROLE:
+            return
+        if conninfo_to_dict(self._admin_url).get("user") == APP_ROLE:
+            return
+        admin.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(APP_ROLE), sql.Literal(str(password))
+            )
+        )
 
     def check_health(self) -> None:
         """Raise ``UnavailableError`` unless the database answers."""
