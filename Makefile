@@ -16,7 +16,7 @@ ifneq ($(wildcard $(MODEL_DIR)/model.onnx),)
 export MNEMORA_EMBEDDING_MODEL_PATH ?= $(MODEL_DIR)
 endif
 
-.PHONY: run test lint typecheck unit chromium bench bench-memory bench-langgraph bench-llamaindex loadtest install clean
+.PHONY: run test lint typecheck unit chromium lambda-build bench bench-memory bench-langgraph bench-llamaindex loadtest install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench-memory: $(STAMP)
 
 bench-langgraph: $(STAMP)
 	$(BIN)/python -m benchmarks.langgraph_memory
+
+# The AWS Lambda build (build/lambda, what deploy/aws/template.yaml deploys), measured.
+lambda-build: $(STAMP)
+	$(BIN)/python -m benchmarks.lambda_build
 
 bench-llamaindex: $(STAMP)
 	$(BIN)/python -m benchmarks.llama_index_memory

@@ -309,7 +309,9 @@ def create_app(
         app.add_route(path, resource)
     app.add_route("/v1/openapi.json", OpenApiResource(build_openapi(routes, __version__)))
     app.add_route("/metrics", MetricsResource())
-    app.add_route("/docs", DocsResource())
     app.add_route("/", RootResource())
-    app.add_static_route("/docs/assets", str(swagger_ui_assets()))
+    assets = swagger_ui_assets()
+    if assets is not None:
+        app.add_route("/docs", DocsResource())
+        app.add_static_route("/docs/assets", str(assets))
     return app

@@ -1,9 +1,19 @@
 """The maintenance function: schema migrations (also as the template's CloudFormation custom
-resource, so a deploy migrates before the API takes traffic) and the scheduled jobs.
+resource, so a deploy migrates before the API takes traffic), the scheduled jobs, and the
+operator's provisioning (the admin HTTP API is not exposed behind API Gateway; invoking this
+function takes ``lambda:InvokeFunction`` on it, which IAM grants to operators only).
 
-Invoked with ``{"task": "migrate"}``, ``{"task": "tier-episodes"}`` or
-``{"task": "index-tenants", "min_vectors": N}``; a CloudFormation custom-resource event
-migrates on ``Create`` and ``Update`` (nothing on ``Delete``) and reports to CloudFormation.
+Tasks, as the invocation's payload:
+
+- ``{"task": "migrate"}``, ``{"task": "tier-episodes"}``,
+  ``{"task": "index-tenants", "min_vectors": N}``;
+- ``{"task": "create-tenant", "tenant_id": ..., "tier": ...}`` (answers with its first key,
+  shown only in this answer), ``{"task": "create-key", "tenant_id": ..., "scope": ...}``,
+  ``{"task": "list-keys", "tenant_id": ...}``, ``{"task": "revoke-key", "key_id": ...}``,
+  ``{"task": "usage", "tenant_id": ...}``, ``{"task": "delete-tenant", "tenant_id": ...}``.
+
+A CloudFormation custom-resource event migrates on ``Create`` and ``Update`` (nothing on
+``Delete``) and reports to CloudFormation.
 """
 
 from __future__ import annotations
@@ -33,7 +43,12 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         return tier_episodes()
     if task == "index-tenants":
         return index_tenants(event.get("min_vectors"))
-    raise ValueError(f"unknown task {task!r}: migrate, tier-episodes or index-tenants")
+    if task in _PROVISIONING:
+        return _provision(str(task), event)
+    raise ValueError(
+        f"unknown task {task!r}: migrate, tier-episodes, index-tenants or one of "
+        f"{sorted(_PROVISIONING)}"
+    )
 
 
 def migrate() -> dict[str, Any]:
@@ -76,6 +91,55 @@ def index_tenants(min_vectors: int | None) -> dict[str, Any]:
         int(min_vectors or DEFAULT_MIN_VECTORS)
     )
     return {"created": report.created, "kept": report.kept, "dropped": report.dropped}
+
+
+_PROVISIONING = {
+    "create-tenant",
+    "create-key",
+    "list-keys",
+    "revoke-key",
+    "usage",
+    "delete-tenant",
+}
+
+
+def _provision(task: str, event: dict[str, Any]) -> dict[str, Any]:
+    """One provisioning task, through the services the admin API uses."""
+    from mnemora_server.schemas.admin import IssuedKeyOut, KeyOut, TenantOut
+
+    settings = lambda_settings()
+    embedder = build_embedder(settings)
+    stores = open_stores(settings, dimension=embedder.dimension)
+    services = Services.build(settings, stores, embedder, time.time)
+    accounts, now = services.accounts, time.time()
+
+    def issued_key(tenant_id: str, scope: str = "read_write") -> dict[str, Any]:
+        issued = accounts.create_key(tenant_id, scope=scope)  # type: ignore[arg-type]
+        shown = KeyOut.of(issued.record, now).model_dump()
+        return IssuedKeyOut(**shown, api_key=issued.api_key).model_dump()
+
+    try:
+        tenant_id = str(event.get("tenant_id", ""))
+        if task == "create-tenant":
+            tenant = accounts.create_tenant(
+                tenant_id, str(event.get("tier", "free")), event.get("limits")
+            )
+            out = TenantOut.of(tenant, accounts.limits_of(tenant)).model_dump()
+            return {"tenant": out, "key": issued_key(tenant_id)}
+        if task == "create-key":
+            return {"key": issued_key(tenant_id, str(event.get("scope", "read_write")))}
+        if task == "list-keys":
+            return {"keys": [KeyOut.of(k, now).model_dump() for k in accounts.list_keys(tenant_id)]}
+        if task == "revoke-key":
+            accounts.revoke_key(str(event.get("key_id", "")))
+            return {"revoked": event.get("key_id")}
+        if task == "usage":
+            tenant = accounts.get_tenant(tenant_id)
+            limits = accounts.limits_of(tenant)
+            return services.usage.report(tenant.tenant_id, tenant.tier, limits)
+        return services.erasure.delete_tenant(tenant_id)
+    finally:
+        stores.close()
 
 
 def _custom_resource(event: dict[str, Any], context: Any) -> dict[str, Any]:

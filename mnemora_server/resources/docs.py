@@ -36,10 +36,14 @@ _PAGE = """<!doctype html>
 """
 
 
-def swagger_ui_assets() -> Path:
-    """The directory of Swagger UI's files in the installed ``swagger-ui-py`` package."""
-    from swagger_ui.utils import SWAGGER_UI_PY_ROOT
-
+def swagger_ui_assets() -> Path | None:
+    """The directory of Swagger UI's files in the installed ``swagger-ui-py`` package, or
+    ``None`` where it is not installed (the AWS Lambda build, behind API Gateway, leaves the
+    interactive documentation out)."""
+    try:
+        from swagger_ui.utils import SWAGGER_UI_PY_ROOT
+    except ImportError:
+        return None
     return Path(SWAGGER_UI_PY_ROOT) / "static"
 
 

@@ -361,3 +361,36 @@ def test_the_scheduled_jobs_run(deployment: Deployment) -> None:
     assert indexed == {"created": [], "kept": [], "dropped": 0}
     with pytest.raises(ValueError, match="unknown task"):
         maintenance.handler({"task": "rm -rf"})
+
+
+def test_the_operator_provisions_and_rotates_keys_by_invoking_the_maintenance_function(
+    deployment: Deployment,
+) -> None:
+    created = maintenance.handler({"task": "create-tenant", "tenant_id": "acme", "tier": "pro"})
+    assert created["tenant"]["tier"] == "pro"
+    first = created["key"]["api_key"]
+    gateway = deployment.gateway("2.0", ttl=0)
+    with deployment.through_lambda(first, gateway) as client:
+        client.store_state("bot", {"n": 1})
+    second = maintenance.handler({"task": "create-key", "tenant_id": "acme"})["key"]
+    listed = maintenance.handler({"task": "list-keys", "tenant_id": "acme"})["keys"]
+    assert [k["active"] for k in listed] == [True, True]
+    assert all("api_key" not in k for k in listed), "a listing never holds a key"
+    old = next(k["key_id"] for k in listed if k["key_id"] != second["key_id"])
+    assert maintenance.handler({"task": "revoke-key", "key_id": old}) == {"revoked": old}
+    with deployment.through_lambda(first, gateway) as client, pytest.raises(Exception, match="403"):
+        client.get_state("bot")
+    with deployment.through_lambda(second["api_key"], gateway) as client:
+        assert client.get_state("bot").data == {"n": 1}
+    usage = maintenance.handler({"task": "usage", "tenant_id": "acme"})
+    assert usage["api_calls_today"] == 2, "the denied call never reached the API"
+    with pytest.raises(Exception, match="already exists"):
+        maintenance.handler({"task": "create-tenant", "tenant_id": "acme"})
+    deleted = maintenance.handler({"task": "delete-tenant", "tenant_id": "acme"})
+    assert deleted["deleted"]["state"] == 1
+    assert deleted["keys_revoked"] == 1
+    with (
+        deployment.through_lambda(second["api_key"], gateway) as client,
+        pytest.raises(Exception, match="403"),
+    ):
+        client.get_usage()
