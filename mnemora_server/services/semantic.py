@@ -24,6 +24,7 @@ from mnemora_server.stores.base import (
     SemanticWrite,
     UsageStore,
 )
+from mnemora_server.stores.base.keywords import query_terms
 from mnemora_server.tiers import TierLimits
 
 SearchMode = Literal["hybrid", "vector", "keyword"]
@@ -326,7 +327,7 @@ class SemanticMemoryService:
         include_embeddings: bool = False,
         group_chunks: bool = False,
     ) -> list[ScoredMemory]:
-        """Search the tenant's memories by meaning, by keywords, or both (fused by rank).
+        """Search the tenant's memories by meaning, by keywords, or both (fused by score).
 
         With ``include_embeddings`` each hit's record carries its stored vector (for a chunk,
         the chunk's). With ``group_chunks`` a chunk that matched stands for its whole memory
@@ -358,7 +359,7 @@ class SemanticMemoryService:
                 matches=matches,
                 limit=pool,
             )
-        fused = fuse(vector_hits, keyword_hits, wanted)
+        fused = fuse(vector_hits, keyword_hits, wanted, terms=query_terms(query))
         if include_embeddings:
             vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
             fused = [

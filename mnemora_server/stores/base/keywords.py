@@ -154,6 +154,15 @@ def query_terms(text: str) -> list[str]:
     return terms[:_MAX_TERMS]
 
 
+def term_coverage(terms: list[str], text: str) -> float:
+    """The share of ``terms`` (from :func:`query_terms`) that occur as words of ``text``,
+    compared as keyword search compares them (lower case, whole words)."""
+    if not terms:
+        return 0.0
+    words = {w.lower() for w in _WORDS.findall(text)}
+    return sum(term in words for term in terms) / len(terms)
+
+
 def searchable_text(content: Any) -> str:
     """The text of an episode that keyword search sees (JSON content as its JSON text)."""
     return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
