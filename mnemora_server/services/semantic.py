@@ -11,6 +11,7 @@ import numpy as np
 
 from mnemora_server.embeddings.base import Embedder, normalise
 from mnemora_server.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from mnemora_server.services.beside import beside
 from mnemora_server.services.chunking import chunk_text
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.filters import MetadataFilter
@@ -339,6 +340,19 @@ class SemanticMemoryService:
         keyword_hits: list[SemanticHit] = []
         wanted = top_k * 3 if group_chunks else top_k
         pool = wanted if mode != "hybrid" else max(wanted * 3, 20)
+
+        def keyword_search() -> list[SemanticHit]:
+            return self._store.search_keyword(
+                tenant_id,
+                query,
+                agent_id=agent_id,
+                namespace=namespace,
+                matches=matches,
+                limit=pool,
+            )
+
+        # A hybrid search's keyword leg runs beside the query's embedding, not after it.
+        keyword_leg = beside(keyword_search) if mode == "hybrid" else None
         if mode in ("vector", "hybrid"):
             vector = self.embed(tenant_id, [query])[0]
             vector_hits = self._store.search_vector(
@@ -350,15 +364,10 @@ class SemanticMemoryService:
                 limit=pool,
                 threshold=threshold,
             )
-        if mode in ("keyword", "hybrid"):
-            keyword_hits = self._store.search_keyword(
-                tenant_id,
-                query,
-                agent_id=agent_id,
-                namespace=namespace,
-                matches=matches,
-                limit=pool,
-            )
+        if keyword_leg is not None:
+            keyword_hits = keyword_leg.result()
+        elif mode == "keyword":
+            keyword_hits = keyword_search()
         fused = fuse(vector_hits, keyword_hits, wanted, terms=query_terms(query))
         if include_embeddings:
             vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])

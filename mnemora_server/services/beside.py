@@ -1,0 +1,36 @@
+"""Running one step of a request beside another: the keyword leg of a hybrid search runs on
+a small thread pool while the request's thread embeds the query (onnxruntime, SQLite and
+psycopg release the GIL while they work), so the search costs the longer of the two instead
+of their sum."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_WORKERS = 8
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_pid: int | None = None
+
+
+def beside(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    """Start ``fn(*args, **kwargs)`` on the shared pool; ``.result()`` waits for it and
+    raises what it raised.
+
+    The pool is made on first use in each process (a forked server worker gets its own:
+    threads do not survive ``fork``).
+    """
+    global _pool, _pool_pid
+    pid = os.getpid()
+    with _lock:
+        if _pool is None or _pool_pid != pid:
+            _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="mnemora-beside")
+            _pool_pid = pid
+        pool = _pool
+    return pool.submit(fn, *args, **kwargs)
