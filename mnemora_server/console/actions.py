@@ -13,7 +13,7 @@ from mnemora_server.auth import admin_token_matches
 from mnemora_server.console.figures import tenant_page, tenant_rows
 from mnemora_server.console.site import (
     SIGN_IN,
-    Console,
+    ConsoleResource,
     clear_session_cookie,
     read_form,
     refuse_cross_site,
@@ -24,14 +24,7 @@ from mnemora_server.identifiers import check_identifier
 from mnemora_server.schemas.admin import KeyOut
 
 
-class _Action:
-    auth = "console"  # the console checks its own sessions
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-
-class SignIn(_Action):
+class SignIn(ConsoleResource):
     """``GET|POST /console/sign-in``: the admin token starts a session."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -70,7 +63,7 @@ class SignIn(_Action):
         raise falcon.HTTPSeeOther("/console")
 
 
-class SignOut(_Action):
+class SignOut(ConsoleResource):
     """``POST /console/sign-out``."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -80,7 +73,7 @@ class SignOut(_Action):
         raise falcon.HTTPSeeOther(SIGN_IN)
 
 
-class CreateTenant(_Action):
+class CreateTenant(ConsoleResource):
     """``POST /console/tenants``."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -108,7 +101,7 @@ class CreateTenant(_Action):
         raise falcon.HTTPSeeOther(f"/console/tenants/{tenant.tenant_id}")
 
 
-class _TenantAction(_Action):
+class _TenantAction(ConsoleResource):
     """A change to one tenant; a refused change shows the tenant's page with the reason."""
 
     def _fail(

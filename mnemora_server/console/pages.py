@@ -12,21 +12,14 @@ from importlib import resources
 import falcon
 
 from mnemora_server.console.figures import service_page, tenant_page, tenant_rows
-from mnemora_server.console.site import Console, protect
+from mnemora_server.console.site import ConsoleResource, protect
 from mnemora_server.errors import NotFoundError
 from mnemora_server.identifiers import check_identifier
 
 _ASSETS = {"console.js": "text/javascript; charset=utf-8"}
 
 
-class _Page:
-    auth = "console"  # the console checks its own sessions
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-
-class TenantsPage(_Page):
+class TenantsPage(ConsoleResource):
     """``GET /console``: every tenant, closest to a limit first."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -47,7 +40,7 @@ class TenantsPage(_Page):
         )
 
 
-class TenantPage(_Page):
+class TenantPage(ConsoleResource):
     """``GET /console/tenants/{tenant_id}``."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
@@ -60,7 +53,7 @@ class TenantPage(_Page):
         )
 
 
-class ExportDownload(_Page):
+class ExportDownload(ConsoleResource):
     """``GET /console/tenants/{tenant_id}/export``: the tenant's (or ``?agent_id=``'s)
     memory as an NDJSON download, from the export the API serves."""
 
@@ -87,7 +80,7 @@ class ExportDownload(_Page):
         resp.stream = body()
 
 
-class ServicePage(_Page):
+class ServicePage(ConsoleResource):
     """``GET /console/service``: store health, version, uptime and traffic."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -98,7 +91,7 @@ class ServicePage(_Page):
         self.console.render(req, resp, "service.html", session=session, **figures)
 
 
-class AssetFile(_Page):
+class AssetFile(ConsoleResource):
     """``GET /console/assets/{name}``: the console's script, for signed-in visitors."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:

@@ -115,6 +115,16 @@ class Console:
         return session, form
 
 
+class ConsoleResource:
+    """A console page or form: it checks its own session (the API's auth middleware lets it
+    through), over the process's :class:`Console`."""
+
+    auth = "console"
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+
 def protect(resp: falcon.Response, nonce: str = "") -> None:
     """Set the headers every console answer carries."""
     resp.set_header("Content-Security-Policy", _CSP.format(nonce=nonce or "none"))
