@@ -266,3 +266,40 @@ def test_a_query_without_direction_is_equally_far_from_everything(
         )
         == []
     )
+
+
+def test_common_words_do_not_make_a_keyword_search_rank_every_row(
+    semantic_store: SemanticStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the rows holding a rare term of the query are ranked first, scored by every
+    term; the rows holding only common terms come in when those are too few. (Shown with a
+    budget of 5 rows instead of 2,000, counted over every tenant; other backends rank every
+    match.)"""
+    from mnemora_server.stores.sqlite import fulltext
+
+    monkeypatch.setattr(fulltext, "SCORING_BUDGET", 5)
+    notes = [f"order {n} was shipped by truck" for n in range(8)]
+    notes += ["order 8841 was shipped to Oslo", "a parcel for Oslo is waiting"]
+    write(
+        semantic_store,
+        "t1",
+        *(draft(text, unit(1, i), dedup=False) for i, text in enumerate(notes)),
+    )
+    write(semantic_store, "t2", draft("order 8841 was shipped to Oslo", unit(1), dedup=False))
+
+    def keyword(query: str, limit: int, tenant: str = "t1") -> list[str]:
+        hits = semantic_store.search_keyword(
+            tenant, query, agent_id="bot", namespace=None, matches=None, limit=limit
+        )
+        return [h.record.content for h in hits]
+
+    # "8841" (2 rows) and "oslo" (3) are rare; "order" and "shipped" are in 10 rows each.
+    found = keyword("where was order 8841 shipped to oslo", 2)
+    assert found[0] == "order 8841 was shipped to Oslo"
+    if "sqlite" in type(semantic_store).__module__:
+        assert found[1] == "a parcel for Oslo is waiting", "a rare term's row before common ones"
+    assert len(keyword("where was order 8841 shipped to oslo", 5)) == 5, (
+        "fewer rare-term rows than asked for: the common-term rows fill the rest"
+    )
+    assert keyword("order 8841", 1, tenant="t2") == ["order 8841 was shipped to Oslo"]
+    assert len(keyword("order shipped", 20)) == 9, "only common terms: every match is ranked"

@@ -22,6 +22,56 @@ def match_query(text: str) -> str | None:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+SCORING_BUDGET = 2000
+"""About how many rows a keyword query scores, at most, when its terms allow it: the terms
+whose matches add up to no more than this (the rarest first) must occur in a result, and the
+others only add to its score. FTS5 ranks every row that holds any term of an OR query, so a
+question sharing one common word with half of an agent's memories would score them all."""
+
+
+def bounded_match_query(conn: sqlite3.Connection, table: str, text: str) -> tuple[str, str] | None:
+    """``(bounded, full)`` FTS5 queries for ``text`` (``None`` if it has no meaningful word).
+
+    ``full`` matches any term. ``bounded`` matches only rows holding one of the query's rare
+    terms, scored by every term (a rare term then counts twice); it equals ``full`` when
+    every term is rare, or none is. Each term's matches are counted up to the budget, in the
+    whole index (every tenant's rows: an upper bound of one agent's), which costs one walk of
+    at most that many entries per term.
+    """
+    if not table.isidentifier():
+        raise ValueError(f"not a table name: {table!r}")
+    terms = query_terms(text)
+    if not terms:
+        return None
+    full = _any_of(terms)
+    counted = []
+    for term in terms:
+        found = conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)",  # noqa: S608
+            (_quoted(term), SCORING_BUDGET + 1),
+        ).fetchone()[0]
+        counted.append((found, term))
+    counted.sort()
+    rare: list[str] = []
+    total = 0
+    for found, term in counted:
+        if total + found > SCORING_BUDGET:
+            break
+        rare.append(term)
+        total += found
+    if not rare or len(rare) == len(terms):
+        return full, full
+    return f"({_any_of(rare)}) AND ({full})", full
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _any_of(terms: list[str]) -> str:
+    return " OR ".join(_quoted(t) for t in terms)
+
+
 def erase_deleted_terms(conn: sqlite3.Connection, table: str) -> None:
     """Rewrite an FTS5 index so that rows deleted from it leave no trace in it.
 
