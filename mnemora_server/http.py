@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -163,3 +163,17 @@ def send(resp: falcon.Response, data: Any, status: int = 200) -> None:
         data = data.model_dump(mode="json")
     resp.status = falcon.code_to_http_status(status)
     resp.media = {"data": data}
+
+
+def send_ndjson(resp: falcon.Response, lines: Iterator[dict[str, Any]]) -> None:
+    """Stream ``lines`` as NDJSON, one JSON object per line. The first line is produced
+    before the status line is sent, so that a failing store still gets its 503."""
+    first = next(lines)
+
+    def body() -> Iterator[bytes]:
+        yield (json.dumps(first) + "\n").encode()
+        for line in lines:
+            yield (json.dumps(line, separators=(",", ":")) + "\n").encode()
+
+    resp.content_type = "application/x-ndjson"
+    resp.stream = body()

@@ -3,9 +3,7 @@ and the assets (served to signed-in visitors only)."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -14,6 +12,7 @@ import falcon
 from mnemora_server.console.figures import service_page, tenant_page, tenant_rows
 from mnemora_server.console.site import ConsoleResource, protect
 from mnemora_server.errors import NotFoundError
+from mnemora_server.http import send_ndjson
 from mnemora_server.identifiers import check_identifier
 
 _ASSETS = {"console.js": "text/javascript; charset=utf-8"}
@@ -65,19 +64,11 @@ class ExportDownload(ConsoleResource):
         if agent_id is not None:
             check_identifier(agent_id, "agent_id")
         lines = self.console.services.transfer.export(tenant.tenant_id, agent_id)
-        first = next(lines)  # fail before the status line if a store is down
-
-        def body() -> Iterator[bytes]:
-            yield (json.dumps(first) + "\n").encode()
-            for line in lines:
-                yield (json.dumps(line, separators=(",", ":")) + "\n").encode()
-
         day = datetime.fromtimestamp(self.console.clock(), UTC).strftime("%Y%m%d")
         name = f"mnemora-{tenant.tenant_id}{'-' + agent_id if agent_id else ''}-{day}.ndjson"
         protect(resp)
-        resp.content_type = "application/x-ndjson"
         resp.downloadable_as = name
-        resp.stream = body()
+        send_ndjson(resp, lines)
 
 
 class ServicePage(ConsoleResource):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import falcon
 from pydantic import BaseModel, ConfigDict
 
 from mnemora_server.errors import PayloadTooLargeError
-from mnemora_server.http import operation, read_query, send
+from mnemora_server.http import operation, read_query, send, send_ndjson
 from mnemora_server.identifiers import AgentId
 from mnemora_server.resources.context import tenant_of
 from mnemora_server.services.transfer import TransferService
@@ -49,16 +48,7 @@ class ExportResource:
         """Export."""
         tenant = tenant_of(req)
         query = read_query(req, ExportQuery)
-        lines = self._transfer.export(tenant.tenant_id, query.agent_id)
-        first = next(lines)  # fail before the status line if a store is down
-
-        def body() -> Iterator[bytes]:
-            yield (json.dumps(first) + "\n").encode()
-            for line in lines:
-                yield (json.dumps(line, separators=(",", ":")) + "\n").encode()
-
-        resp.content_type = "application/x-ndjson"
-        resp.stream = body()
+        send_ndjson(resp, self._transfer.export(tenant.tenant_id, query.agent_id))
 
 
 class ImportResource:
