@@ -53,7 +53,7 @@ def chrome() -> Iterator[WebDriver]:
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(_binary("chromedriver")))
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(15)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
@@ -64,6 +64,11 @@ def _shot(driver: WebDriver, name: str) -> Path:
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 5_000, f"{name}: a real screenshot"
     return path
+
+
+def _arrive(driver: WebDriver, url: str) -> None:
+    """Wait for the navigation a form started (a click returns before the next page loads)."""
+    WebDriverWait(driver, 15).until(lambda d: d.current_url == url)
 
 
 def _submit(driver: WebDriver, form_action: str) -> None:
@@ -88,14 +93,14 @@ def test_an_operator_runs_a_customer_through_the_console(
     assert "That is not the admin token." in chrome.find_element(By.CSS_SELECTOR, ".error").text
     chrome.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
     _submit(chrome, "/console/sign-in")
-    assert chrome.current_url == base + "/console"
+    _arrive(chrome, base + "/console")
     assert chrome.execute_script("return document.cookie") == "", "the session cookie is HttpOnly"
 
     # A tenant, created from the tenants page.
     chrome.find_element(By.ID, "tenant_id").send_keys("acme")
     Select(chrome.find_element(By.ID, "tier")).select_by_value("pro")
     _submit(chrome, "/console/tenants")
-    assert chrome.current_url == base + "/console/tenants/acme"
+    _arrive(chrome, base + "/console/tenants/acme")
 
     # A key: shown once, copied with the button.
     Select(chrome.find_element(By.ID, "scope")).select_by_value("read_write")
@@ -159,7 +164,7 @@ def test_an_operator_runs_a_customer_through_the_console(
 
     # Revoke the key.
     chrome.find_element(By.CSS_SELECTOR, "#keys form button.danger").click()
-    assert "revoked" in chrome.find_element(By.ID, "keys").text
+    WebDriverWait(chrome, 15).until(lambda d: "revoked" in d.find_element(By.ID, "keys").text)
     assert httpx.get(base + "/v1/usage", headers=headers).status_code == 401
 
     # Purge the agent: the browser holds the form until the id is typed.
@@ -215,6 +220,6 @@ def test_an_operator_runs_a_customer_through_the_console(
     assert problems == [], "no script errors and no CSP violations"
 
     chrome.find_element(By.CSS_SELECTOR, 'form[action="/console/sign-out"] button').click()
-    assert chrome.current_url == base + "/console/sign-in"
+    _arrive(chrome, base + "/console/sign-in")
     chrome.get(base + "/console/service")
     assert chrome.current_url == base + "/console/sign-in", "signed out"
