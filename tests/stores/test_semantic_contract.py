@@ -271,10 +271,10 @@ def test_a_query_without_direction_is_equally_far_from_everything(
 def test_common_words_do_not_make_a_keyword_search_rank_every_row(
     semantic_store: SemanticStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On SQLite the rows holding a rare term of the query are ranked first, scored by every
-    term; the rows holding only common terms come in when those are too few. (Shown with a
-    budget of 5 rows instead of 2,000, counted over every tenant; other backends rank every
-    match.)"""
+    """On SQLite the rows holding a rare term of the query (or, without one, all of its
+    terms) are ranked first, scored by every term; the others come in when those are too
+    few. (Shown with a budget of 5 rows instead of 2,000, counted over every tenant; other
+    backends rank every match.)"""
     from mnemora_server.stores.sqlite import fulltext
 
     monkeypatch.setattr(fulltext, "SCORING_BUDGET", 5)
@@ -302,4 +302,7 @@ def test_common_words_do_not_make_a_keyword_search_rank_every_row(
         "fewer rare-term rows than asked for: the common-term rows fill the rest"
     )
     assert keyword("order 8841", 1, tenant="t2") == ["order 8841 was shipped to Oslo"]
-    assert len(keyword("order shipped", 20)) == 9, "only common terms: every match is ranked"
+    assert all("truck" in text for text in keyword("order truck", 3)), (
+        "common terms only: the rows holding all of them first"
+    )
+    assert len(keyword("order shipped", 20)) == 9, "too few of those: every match is ranked"

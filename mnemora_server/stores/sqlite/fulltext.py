@@ -23,20 +23,23 @@ def match_query(text: str) -> str | None:
 
 
 SCORING_BUDGET = 2000
-"""About how many rows a keyword query scores, at most, when its terms allow it: the terms
-whose matches add up to no more than this (the rarest first) must occur in a result, and the
-others only add to its score. FTS5 ranks every row that holds any term of an OR query, so a
-question sharing one common word with half of an agent's memories would score them all."""
+"""About how many rows a keyword query scores, at most, when its terms allow it. FTS5 ranks
+every row that holds any term of an OR query, so a question sharing one common word with half
+of an agent's memories would score them all (FTS5 has no top-k pruning such as block-max
+WAND); :func:`bounded_match_query` asks for fewer rows first."""
 
 
 def bounded_match_query(conn: sqlite3.Connection, table: str, text: str) -> tuple[str, str] | None:
     """``(bounded, full)`` FTS5 queries for ``text`` (``None`` if it has no meaningful word).
 
-    ``full`` matches any term. ``bounded`` matches only rows holding one of the query's rare
-    terms, scored by every term (a rare term then counts twice); it equals ``full`` when
-    every term is rare, or none is. Each term's matches are counted up to the budget, in the
-    whole index (every tenant's rows: an upper bound of one agent's), which costs one walk of
-    at most that many entries per term.
+    ``full`` matches any term. ``bounded`` asks for the rows most likely to rank first,
+    scored by every term that occurs: with rare terms (those whose matches add up to at most
+    :data:`SCORING_BUDGET`, the rarest first) and common ones, the rows holding a rare term
+    (which then counts twice); with common terms only, the rows holding all of them. It
+    equals ``full`` when that would not narrow anything. The caller falls back to ``full``
+    when ``bounded`` gives too few results. Each term's matches are counted up to the budget
+    in the whole index (every tenant's rows: an upper bound of one agent's), one walk of at
+    most that many entries per term.
     """
     if not table.isidentifier():
         raise ValueError(f"not a table name: {table!r}")
@@ -50,8 +53,10 @@ def bounded_match_query(conn: sqlite3.Connection, table: str, text: str) -> tupl
             f"SELECT COUNT(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?)",  # noqa: S608
             (_quoted(term), SCORING_BUDGET + 1),
         ).fetchone()[0]
-        counted.append((found, term))
+        if found:
+            counted.append((found, term))
     counted.sort()
+    present = [term for _, term in counted]
     rare: list[str] = []
     total = 0
     for found, term in counted:
@@ -59,9 +64,11 @@ def bounded_match_query(conn: sqlite3.Connection, table: str, text: str) -> tupl
             break
         rare.append(term)
         total += found
-    if not rare or len(rare) == len(terms):
-        return full, full
-    return f"({_any_of(rare)}) AND ({full})", full
+    if rare and len(rare) < len(present):
+        return f"({_any_of(rare)}) AND ({_any_of(present)})", full
+    if not rare and len(present) > 1:
+        return " AND ".join(_quoted(term) for term in present), full
+    return full, full
 
 
 def _quoted(term: str) -> str:
