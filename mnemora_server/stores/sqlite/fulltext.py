@@ -22,7 +22,7 @@ def match_query(text: str) -> str | None:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-SCORING_BUDGET = 2000
+SCORING_BUDGET = 500
 """About how many rows a keyword query scores, at most, when its terms allow it. FTS5 ranks
 every row that holds any term of an OR query, so a question sharing one common word with half
 of an agent's memories would score them all (FTS5 has no top-k pruning such as block-max
