@@ -96,6 +96,9 @@ class Settings(BaseSettings):
             id; never a key) to standard error (default on).
         metrics_tenant_labels: Count requests per tenant in ``/metrics`` (labels then name
             tenants; off by default).
+        vector_index_mb: Memory budget (MiB) of each in-process vector index of the embedded
+            default (semantic memory, store items), per worker process: beyond it the least
+            recently searched agents are dropped and read again from SQLite when searched.
         postgres_secret_arn: On AWS Lambda, the Secrets Manager secret of PostgreSQL's
             application role (``username``, ``password``; optionally ``host``, ``port``,
             ``dbname``): PostgreSQL stores without a URL get one built from it.
@@ -149,6 +152,7 @@ class Settings(BaseSettings):
     failpoints: str = ""
     access_log: bool = True
     metrics_tenant_labels: bool = False
+    vector_index_mb: int = Field(default=2048, ge=1)
     postgres_secret_arn: str | None = None
     postgres_admin_secret_arn: str | None = None
     postgres_host: str | None = None

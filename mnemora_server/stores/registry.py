@@ -120,6 +120,7 @@ def open_stores(settings: Settings, *, dimension: int = 384) -> Stores:
         dimension=dimension,
         busy_timeout=settings.sqlite_busy_timeout_seconds,
         postgres_admin_url=settings.postgres_admin_url,
+        vector_index_bytes=settings.vector_index_mb * 1024**2,
     )
 
     def build(store: StoreKind) -> Any:

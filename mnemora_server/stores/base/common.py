@@ -28,11 +28,15 @@ class StoreOptions:
         busy_timeout: Seconds an embedded-database write waits for another writer.
         postgres_admin_url: An administrator's URL for PostgreSQL migrations (default: the
             store's own URL).
+        vector_index_bytes: The memory budget of each in-process vector index (embedded
+            semantic memory and store items): least recently used agents are dropped beyond
+            it, and read again from the database when they are searched.
     """
 
     dimension: int = 384
     busy_timeout: float = 10.0
     postgres_admin_url: str | None = None
+    vector_index_bytes: int = 2 * 1024**3
 
 
 class Backing(Protocol):

@@ -49,10 +49,18 @@ def _next_seq(conn: sqlite3.Connection) -> int:
 class SqliteItemStore(BackedStore):
     """:class:`~mnemora_server.stores.base.ItemStore` on a SQLite file."""
 
-    def __init__(self, path: Path, *, dimension: int, busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        dimension: int,
+        busy_timeout: float = 10.0,
+        index_bytes: int = 2 * 1024**3,
+    ) -> None:
         self.dimension = dimension
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
-        self.index = VectorIndex(dimension, tables=VectorTables("item_vectors", "item_partitions"))
+        tables = VectorTables("item_vectors", "item_partitions")
+        self.index = VectorIndex(dimension, max_bytes=index_bytes, tables=tables)
         super().__init__(self.db)
 
     @classmethod
@@ -62,6 +70,7 @@ class SqliteItemStore(BackedStore):
             sqlite_path_from_url(url),
             dimension=options.dimension,
             busy_timeout=options.busy_timeout,
+            index_bytes=options.vector_index_bytes,
         )
 
     # -- reads -------------------------------------------------------------------------------

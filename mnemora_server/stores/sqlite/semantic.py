@@ -45,10 +45,17 @@ from mnemora_server.stores.sqlite.vector_index import VectorIndex
 class SqliteSemanticStore(BackedStore):
     """:class:`~mnemora_server.stores.base.SemanticStore` on SQLite with an in-process index."""
 
-    def __init__(self, path: Path, *, dimension: int, busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        dimension: int,
+        busy_timeout: float = 10.0,
+        index_bytes: int = 2 * 1024**3,
+    ) -> None:
         self.dimension = dimension
         self.db = SqliteDatabase(path, MIGRATIONS, synchronous="FULL", busy_timeout=busy_timeout)
-        self.index = VectorIndex(dimension)
+        self.index = VectorIndex(dimension, max_bytes=index_bytes)
         super().__init__(self.db)
 
     @classmethod
@@ -58,6 +65,7 @@ class SqliteSemanticStore(BackedStore):
             sqlite_path_from_url(url),
             dimension=options.dimension,
             busy_timeout=options.busy_timeout,
+            index_bytes=options.vector_index_bytes,
         )
 
     def setup(self) -> None:

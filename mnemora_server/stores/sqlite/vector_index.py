@@ -186,6 +186,11 @@ class VectorIndex:
             self._partitions.move_to_end(key)
             return partition
 
+    def nbytes(self) -> int:
+        """Bytes of vectors held now (every partition)."""
+        with self._lock:
+            return sum(p.nbytes() for p in self._partitions.values())
+
     def _evict(self) -> None:
         with self._lock:
             total = sum(p.nbytes() for p in self._partitions.values())
@@ -227,12 +232,17 @@ class VectorIndex:
     ) -> list[VectorMatch]:
         """The ``limit`` most similar live vectors of the agents, best first."""
         found: list[VectorMatch] = []
+        grown = False
         for agent_id in agent_ids:
             partition = self.sync(conn, tenant_id, agent_id)
             with partition.lock:
+                before = partition.nbytes()
                 found.extend(
                     _search_partition(partition, query, namespace, matches, limit, threshold)
                 )
+                grown = grown or partition.nbytes() > before  # a search may build int8 copies
+        if grown:
+            self._evict()
         found.sort(key=lambda m: m.similarity, reverse=True)
         return found[:limit]
 
