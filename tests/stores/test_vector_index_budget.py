@@ -10,27 +10,27 @@ from mnemora_server.settings import Settings
 from mnemora_server.stores.registry import open_stores
 from tests.stores.test_semantic_contract import draft, unit, write
 
-VECTOR_BYTES = 8 * 4  # 8 float32 dimensions
-
 
 def test_the_index_holds_no_more_than_its_budget_and_still_answers(tmp_path: Path) -> None:
     from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 
-    per_agent = 20
-    # Room for about three agents' vectors (their arrays grow by doubling, int8 copies too).
-    budget = 3 * 64 * (VECTOR_BYTES + 8)
-    store = SqliteSemanticStore(tmp_path / "s.db", dimension=8, index_bytes=budget)
-    store.setup()
+    writer = SqliteSemanticStore(tmp_path / "s.db", dimension=8)
+    writer.setup()
     agents = [f"agent-{n}" for n in range(6)]
     for agent in agents:
-        write(
-            store,
-            "t1",
-            *(
-                draft(f"{agent} fact {i}", unit(1, i / 10), agent_id=agent, dedup=False)
-                for i in range(per_agent)
-            ),
+        drafts = (
+            draft(f"{agent} fact {i}", unit(1, i / 10), agent_id=agent, dedup=False)
+            for i in range(20)
         )
+        write(writer, "t1", *drafts)
+    writer.search_vector(
+        "t1", unit(1), agent_id="agent-0", namespace=None, matches=None, limit=1, threshold=-1.0
+    )
+    one_agent = writer.index.nbytes()
+    writer.close()
+
+    budget = 3 * one_agent  # room for three agents
+    store = SqliteSemanticStore(tmp_path / "s.db", dimension=8, index_bytes=budget)
 
     def nearest(agent: str) -> str:
         hits = store.search_vector(

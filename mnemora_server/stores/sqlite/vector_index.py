@@ -73,12 +73,25 @@ class _Partition:
         self.generation = generation
         self.last_seq = 0
         self.ids, self.slots, self.namespaces, self.metadata = [], {}, [], []
-        self.vectors = np.zeros((64, self.dimension), dtype=np.float32)
-        self.int8_vectors = np.zeros((64, self.dimension), dtype=np.int8)
-        self.int8_scales = np.zeros(64, dtype=np.float32)
-        self.alive = np.zeros(64, dtype=bool)
-        self.namespace_codes = np.zeros(64, dtype=np.int32)
+        self.vectors = np.zeros((0, self.dimension), dtype=np.float32)
+        self.int8_vectors = np.zeros((0, self.dimension), dtype=np.int8)
+        self.int8_scales = np.zeros(0, dtype=np.float32)
+        self.alive = np.zeros(0, dtype=bool)
+        self.namespace_codes = np.zeros(0, dtype=np.int32)
         self.codes = {}
+
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` vectors in all (a partition read at once is sized to fit)."""
+        if rows > len(self.alive):
+            self._grow(rows)
+
+    def _grow(self, capacity: int) -> None:
+        used = len(self.ids)
+        self.vectors = _grown(self.vectors, used, capacity)
+        self.int8_vectors = _grown(self.int8_vectors, used, capacity)
+        self.int8_scales = _grown(self.int8_scales, used, capacity)
+        self.alive = _grown(self.alive, used, capacity)
+        self.namespace_codes = _grown(self.namespace_codes, used, capacity)
 
     def put(
         self,
@@ -93,12 +106,7 @@ class _Partition:
                 return
             slot = len(self.ids)
             if slot >= len(self.alive):
-                grown = max(64, 2 * len(self.alive))
-                self.vectors = _grown(self.vectors, slot, grown)
-                self.int8_vectors = _grown(self.int8_vectors, slot, grown)
-                self.int8_scales = _grown(self.int8_scales, slot, grown)
-                self.alive = _grown(self.alive, slot, grown)
-                self.namespace_codes = _grown(self.namespace_codes, slot, grown)
+                self._grow(max(8, 2 * len(self.alive)))
             self.ids.append(record_id)
             self.namespaces.append(namespace)
             self.metadata.append(metadata)
@@ -208,6 +216,7 @@ class VectorIndex:
         if generation == 0:
             return partition
         rows = conn.execute(self._changes_sql, (tenant_id, agent_id, partition.last_seq)).fetchall()
+        partition.reserve(len(partition.ids) + len(rows))
         for record_id, namespace, metadata, embedding, deleted_at, seq in rows:
             vector = None
             if embedding is not None and deleted_at is None:
