@@ -28,11 +28,10 @@ from mnemora_server.stores.base import (
     SemanticWrite,
     SemanticWriteRules,
     StoreOptions,
-    first_matching,
-    keyword_fetch,
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
-from mnemora_server.stores.sqlite.fulltext import bounded_match_query, erase_deleted_terms
+from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms
+from mnemora_server.stores.sqlite.semantic_keywords import search_keyword
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, MIGRATIONS, record_from_row
 from mnemora_server.stores.sqlite.semantic_writes import (
     SqliteSemanticTransaction,
@@ -206,57 +205,18 @@ class SqliteSemanticStore(BackedStore):
         matches: Matcher | None,
         limit: int,
     ) -> list[SemanticHit]:
-        """Records matching any word of ``text``, by BM25 relevance.
-
-        Rows holding one of the query's rare terms are ranked first (see
-        :func:`bounded_match_query`); only when they give fewer than ``limit`` results of this
-        tenant and agent is every row holding any term ranked.
-        """
+        """Records matching any word of ``text``, by BM25 relevance (rows holding the
+        query's rare terms first; see :mod:`~mnemora_server.stores.sqlite.semantic_keywords`)."""
         with self.db.read() as conn:
-            queries = bounded_match_query(conn, "semantic_fts", text)
-            if queries is None:
-                return []
-            bounded, full = queries
-            hits = self._keyword_hits(conn, bounded, tenant_id, agent_id, namespace, matches, limit)
-            if bounded != full and len(hits) < limit:
-                hits = self._keyword_hits(
-                    conn, full, tenant_id, agent_id, namespace, matches, limit
-                )
-        return hits
-
-    @staticmethod
-    def _keyword_hits(
-        conn: Any,
-        query: str,
-        tenant_id: str,
-        agent_id: str | None,
-        namespace: str | None,
-        matches: Matcher | None,
-        limit: int,
-    ) -> list[SemanticHit]:
-        rows = conn.execute(
-            f"SELECT {', '.join('s.' + c.strip() for c in COLUMNS.split(','))},"  # noqa: S608
-            " bm25(semantic_fts) FROM semantic_fts"
-            " JOIN semantic s ON s.pk = semantic_fts.rowid"
-            " WHERE semantic_fts MATCH ? AND s.tenant_id = ? AND s.deleted_at IS NULL"
-            " AND NOT (s.parent_id IS NULL AND s.chunk_count IS NOT NULL)"
-            " AND (? IS NULL OR s.agent_id = ?) AND (? IS NULL OR s.namespace = ?)"
-            " ORDER BY bm25(semantic_fts) LIMIT ?",
-            (
-                query,
+            return search_keyword(
+                conn,
                 tenant_id,
-                agent_id,
-                agent_id,
-                namespace,
-                namespace,
-                keyword_fetch(limit, matches),
-            ),
-        ).fetchall()
-        hits = (
-            SemanticHit(record_from_row(row[:11]), None, keyword_score=-float(row[11]))
-            for row in rows
-        )
-        return first_matching(hits, matches, limit)
+                text,
+                agent_id=agent_id,
+                namespace=namespace,
+                matches=matches,
+                limit=limit,
+            )
 
     # -- changes and deletion ----------------------------------------------------------------
 
