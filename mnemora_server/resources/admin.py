@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import falcon
 
@@ -166,29 +167,33 @@ class KeyResource(_AdminResource):
         resp.status = falcon.HTTP_204
 
 
-class TenantUsageResource(_AdminResource):
-    """``GET /v1/admin/tenants/{tenant_id}/usage``."""
+class _TenantFiguresResource(_AdminResource):
+    """An admin route that reports figures of one tenant (usage, days, agents)."""
 
     def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
         super().__init__(accounts, max_body_bytes)
         self._usage = usage
 
+    def _tenant(self, tenant_id: str) -> Any:
+        """The tenant the path names (400 for a bad id, 404 for none)."""
+        return self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+
+
+class TenantUsageResource(_TenantFiguresResource):
+    """``GET /v1/admin/tenants/{tenant_id}/usage``."""
+
     @operation(summary="A tenant's usage and limits", response=Usage, tags=_TAGS)
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Report a tenant's usage."""
-        tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+        tenant = self._tenant(tenant_id)
         send(
             resp,
             self._usage.report(tenant.tenant_id, tenant.tier, self._accounts.limits_of(tenant)),
         )
 
 
-class TenantDailyUsageResource(_AdminResource):
+class TenantDailyUsageResource(_TenantFiguresResource):
     """``GET /v1/admin/tenants/{tenant_id}/usage/daily``."""
-
-    def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
-        super().__init__(accounts, max_body_bytes)
-        self._usage = usage
 
     @operation(
         summary="A tenant's usage per day (at least 90 days are kept)",
@@ -198,18 +203,14 @@ class TenantDailyUsageResource(_AdminResource):
     )
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """Report a tenant's daily usage."""
-        tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+        tenant = self._tenant(tenant_id)
         query = read_query(req, DailyUsageQuery)
         days = self._usage.daily(tenant.tenant_id, query.days)
         send(resp, DailyUsage.model_validate({"tenant_id": tenant.tenant_id, "days": days}))
 
 
-class TenantAgentsResource(_AdminResource):
+class TenantAgentsResource(_TenantFiguresResource):
     """``GET /v1/admin/tenants/{tenant_id}/agents``."""
-
-    def __init__(self, accounts: AccountService, usage: UsageService, max_body_bytes: int) -> None:
-        super().__init__(accounts, max_body_bytes)
-        self._usage = usage
 
     @operation(
         summary="A tenant's agents and what each holds per memory type",
@@ -218,7 +219,7 @@ class TenantAgentsResource(_AdminResource):
     )
     def on_get(self, req: falcon.Request, resp: falcon.Response, tenant_id: str) -> None:
         """List a tenant's agents."""
-        tenant = self._accounts.get_tenant(check_identifier(tenant_id, "tenant_id"))
+        tenant = self._tenant(tenant_id)
         agents = self._usage.agents(tenant.tenant_id)
         send(
             resp,
