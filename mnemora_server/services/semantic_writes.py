@@ -9,9 +9,14 @@ the same agent and namespace, so these decisions are race-free across processes.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from mnemora_server.errors import QuotaExceededError
 from mnemora_server.stores.base import (
@@ -43,7 +48,12 @@ class SemanticWriteRules:
         Raises:
             QuotaExceededError: The tenant would hold more vectors than its quota.
         """
-        results = [self._write(tx, draft) for draft in drafts]
+        neighbours = _Neighbours(tx, drafts)
+        results = []
+        for position, draft in enumerate(drafts):
+            written = self._write(tx, draft, functools.partial(neighbours.nearest, position))
+            neighbours.wrote(written.record.id, draft)
+            results.append(written)
         if self.max_vectors is not None:
             vectors = tx.vector_count()
             if vectors > self.max_vectors:
@@ -53,14 +63,16 @@ class SemanticWriteRules:
                 )
         return results
 
-    def _write(self, tx: SemanticTransaction, draft: SemanticDraft) -> SemanticWrite:
+    def _write(
+        self, tx: SemanticTransaction, draft: SemanticDraft, nearest: _Nearest
+    ) -> SemanticWrite:
         if draft.id is not None:
             current = tx.find(draft.id)
             if current is not None:
                 record = tx.put(draft.id, draft, draft.metadata, current.created_at)
                 return SemanticWrite(record, deduplicated=False, created=False)
         elif draft.dedup:
-            duplicate = self.duplicate_of(tx, draft)
+            duplicate = self.duplicate_of(tx, draft, nearest)
             current = None if duplicate is None else tx.find(duplicate)
             if current is not None:
                 metadata = merged_metadata(current.metadata, draft.metadata)
@@ -70,16 +82,66 @@ class SemanticWriteRules:
         record = tx.put(record_id, draft, draft.metadata, draft.created_at or tx.now)
         return SemanticWrite(record, deduplicated=False, created=True)
 
-    def duplicate_of(self, tx: SemanticTransaction, draft: SemanticDraft) -> str | None:
+    def duplicate_of(
+        self, tx: SemanticTransaction, draft: SemanticDraft, nearest: _Nearest
+    ) -> str | None:
         """The stored memory that ``draft`` repeats: the same text, or (for a draft with one
-        vector) a vector more similar than the threshold; ``None`` if there is none."""
+        vector) a vector more similar than the threshold, as ``nearest`` finds it; ``None``
+        if there is none."""
         same = tx.with_content(draft.agent_id, draft.namespace, content_hash(draft.content))
         if same is not None or draft.embedding is None:
             return same
-        nearest = tx.nearest(draft.agent_id, draft.namespace, draft.embedding)
-        if nearest is None or nearest[1] <= self.dedup_threshold:
+        found = nearest(draft)
+        if found is None or found[1] <= self.dedup_threshold:
             return None
-        return nearest[0]
+        return found[0]
+
+
+_Nearest = Callable[[SemanticDraft], "tuple[str, float] | None"]
+
+
+class _Neighbours:
+    """The nearest stored vector of every draft of a batch that looks for near-duplicates,
+    found for the whole batch in one pass before it writes anything, and kept exact while it
+    writes: a draft is also compared with what the batch wrote before it, and one whose
+    nearest stored record the batch has rewritten since asks the transaction again."""
+
+    def __init__(self, tx: SemanticTransaction, drafts: list[SemanticDraft]) -> None:
+        self._tx = tx
+        scopes: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for position, draft in enumerate(drafts):
+            if draft.id is None and draft.dedup and draft.embedding is not None:
+                scopes[(draft.agent_id, draft.namespace)].append(position)
+        self._before: dict[int, tuple[str, float] | None] = {}
+        if sum(len(positions) for positions in scopes.values()) > 1:  # one: nothing to share
+            for (agent_id, namespace), positions in scopes.items():
+                vectors = [drafts[p].embedding for p in positions]
+                found = tx.nearest_many(agent_id, namespace, vectors)
+                self._before.update(zip(positions, found, strict=True))
+        # What the batch has written so far: record id -> (agent, namespace, its vectors).
+        self._written: dict[str, tuple[str, str, np.ndarray[Any, Any]]] = {}
+
+    def nearest(self, position: int, draft: SemanticDraft) -> tuple[str, float] | None:
+        """The record nearest to the draft now (its id and cosine similarity), or ``None``."""
+        if position not in self._before:
+            return self._tx.nearest(draft.agent_id, draft.namespace, draft.embedding)
+        best = self._before[position]
+        if best is not None and best[0] in self._written:
+            return self._tx.nearest(draft.agent_id, draft.namespace, draft.embedding)
+        for record_id, (agent_id, namespace, vectors) in self._written.items():
+            if (agent_id, namespace) == (draft.agent_id, draft.namespace) and len(vectors):
+                similarity = float(np.max(vectors @ draft.embedding))
+                if best is None or similarity > best[1]:
+                    best = (record_id, similarity)
+        return best
+
+    def wrote(self, record_id: str, draft: SemanticDraft) -> None:
+        """Note that ``record_id`` now holds the draft's vectors (or its chunks')."""
+        if not self._before:
+            return
+        vectors = [draft.embedding] if draft.embedding is not None else [v for _, v in draft.chunks]
+        rows = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        self._written[record_id] = (draft.agent_id, draft.namespace, rows)
 
 
 def merged_metadata(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:

@@ -306,3 +306,61 @@ def test_common_words_do_not_make_a_keyword_search_rank_every_row(
         "common terms only: the rows holding all of them first"
     )
     assert len(keyword("order shipped", 20)) == 9, "too few of those: every match is ranked"
+
+
+def test_a_batch_finds_duplicates_as_writes_one_at_a_time_would(
+    semantic_store: SemanticStore,
+) -> None:
+    """A batch looks up its drafts' nearest stored vectors in one pass; what it decides is
+    what the same drafts written one at a time decide, including duplicates of what the batch
+    itself wrote and of records it rewrote on the way."""
+
+    def batch(tenant: str, stored_b: str) -> list[SemanticDraft]:
+        return [
+            draft("x1", unit(1, 0.02)),  # a duplicate of "alpha" (stored before)
+            draft("y1", unit(0, 0.3, 1)),  # new (nearest stored: beta, far)
+            draft("y2", unit(0, 0.3, 1, 0.01)),  # a duplicate of y1, written by this batch
+            draft("beta moved", unit(0, 0, 0, 1), id=stored_b),  # rewrites "beta"
+            draft("b-like", unit(0, 1, 0.01)),  # near beta's old vector only: new
+            draft("b-new", unit(0, 0, 0, 1, 0.01)),  # near beta's new vector: beta
+        ]
+
+    outcomes = []
+    for tenant, at_once in (("t1", True), ("t2", False)):
+        alpha, beta = write(
+            semantic_store,
+            tenant,
+            draft("alpha", unit(1, 0.01)),
+            draft("beta", unit(0, 1), dedup=False),
+        )
+        names = {alpha.record.id: "alpha", beta.record.id: "beta"}
+        drafts = batch(tenant, beta.record.id)
+        if at_once:
+            written = write(semantic_store, tenant, *drafts)
+        else:
+            written = [write(semantic_store, tenant, d)[0] for d in drafts]
+        for result, sent in zip(written, drafts, strict=True):
+            names.setdefault(result.record.id, sent.content)
+        outcomes.append([(names[w.record.id], w.deduplicated) for w in written])
+    assert outcomes[0] == outcomes[1] == [
+        ("alpha", True),
+        ("y1", False),
+        ("y1", True),
+        ("beta", False),
+        ("b-like", False),
+        ("beta", True),
+    ]
+
+
+def test_a_batch_never_finds_duplicates_in_another_tenant(semantic_store: SemanticStore) -> None:
+    write(semantic_store, "t1", draft("refund policy", unit(1, 0.01)))
+    written = write(
+        semantic_store,
+        "t2",
+        draft("refunds", unit(1, 0.02)),
+        draft("refund rules", unit(1, 0.03)),
+    )
+    assert not written[0].deduplicated
+    assert written[1].deduplicated  # the second repeats the first, in its own tenant
+    assert written[1].record.id == written[0].record.id
+    assert semantic_store.get("t1", written[0].record.id) is None

@@ -231,6 +231,12 @@ class SemanticTransaction(Protocol):
         namespace (a chunk's record for a chunk) and its cosine similarity, exactly (no
         approximate index: a missed duplicate would be a second record), or ``None``."""
 
+    def nearest_many(
+        self, agent_id: str, namespace: str, vectors: list[Any]
+    ) -> list[tuple[str, float] | None]:
+        """What :meth:`nearest` answers for each of ``vectors``, in one pass over the stored
+        vectors (the duplicate checks of a batch)."""
+
     def put(
         self, record_id: str, draft: SemanticDraft, metadata: dict[str, Any], created_at: float
     ) -> SemanticRecord:

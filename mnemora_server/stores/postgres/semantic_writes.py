@@ -83,6 +83,26 @@ class PostgresSemanticTransaction:
         row = self.cur.fetchone()
         return None if row is None else (str(row[0]), float(row[1]))
 
+    def nearest_many(
+        self, agent_id: str, namespace: str, vectors: list[Any]
+    ) -> list[tuple[str, float] | None]:
+        """:meth:`nearest` for each vector, in one statement (one exact search each, without
+        a round trip each)."""
+        if not vectors:
+            return []
+        self.cur.execute(
+            "SELECT d.i, n.id, n.similarity FROM unnest(%s::vector[]) WITH ORDINALITY AS d(v, i)"
+            " CROSS JOIN LATERAL (SELECT COALESCE(parent_id, id) AS id,"
+            " 1 - (embedding <=> d.v) AS similarity FROM semantic WHERE tenant_id = %s"
+            " AND agent_id = %s AND namespace = %s AND embedding IS NOT NULL"
+            " AND deleted_at IS NULL ORDER BY (embedding <=> d.v) + 0 LIMIT 1) AS n",
+            ([vector_literal(v) for v in vectors], self._tenant, agent_id, namespace),
+        )
+        found: list[tuple[str, float] | None] = [None] * len(vectors)
+        for position, record_id, similarity in self.cur.fetchall():
+            found[int(position) - 1] = (str(record_id), float(similarity))
+        return found
+
     def put(
         self, record_id: str, draft: SemanticDraft, metadata: dict[str, Any], created_at: float
     ) -> SemanticRecord:

@@ -20,7 +20,7 @@ from mnemora_server.stores.base import (
     content_hash,
 )
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, record_from_row, vector_blob
-from mnemora_server.stores.sqlite.vector_index import VectorIndex
+from mnemora_server.stores.sqlite.vector_index import VectorIndex, VectorMatch
 
 
 def next_seq(conn: sqlite3.Connection) -> int:
@@ -77,11 +77,25 @@ class SqliteSemanticTransaction:
 
     def nearest(self, agent_id: str, namespace: str, vector: Any) -> tuple[str, float] | None:
         """The record with the nearest live vector in the agent and namespace (exact)."""
-        match = self._index.nearest(
-            self.conn, self._tenant, agent_id, namespace, np.asarray(vector, dtype=np.float32)
+        return self.nearest_many(agent_id, namespace, [vector])[0]
+
+    def nearest_many(
+        self, agent_id: str, namespace: str, vectors: list[Any]
+    ) -> list[tuple[str, float] | None]:
+        """:meth:`nearest` for each vector, in one pass over the agent's index."""
+        if not vectors:
+            return []
+        matches = self._index.nearest_many(
+            self.conn,
+            self._tenant,
+            agent_id,
+            namespace,
+            np.asarray(np.stack(vectors), dtype=np.float32),
         )
-        if match is None:
-            return None
+        return [None if match is None else self._of_record(match) for match in matches]
+
+    def _of_record(self, match: VectorMatch) -> tuple[str, float] | None:
+        """The match as its record's id (a chunk's parent) and similarity."""
         row = self.conn.execute(
             "SELECT COALESCE(parent_id, id) FROM semantic WHERE tenant_id = ? AND id = ?",
             (self._tenant, match.record_id),

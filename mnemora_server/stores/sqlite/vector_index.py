@@ -81,9 +81,12 @@ class _Partition:
         self.codes = {}
 
     def reserve(self, rows: int) -> None:
-        """Room for ``rows`` vectors in all (a partition read at once is sized to fit)."""
-        if rows > len(self.alive):
-            self._grow(rows)
+        """Room for ``rows`` vectors in all: a partition read at once is sized to fit; one
+        that grows by a few rows at a time grows by a quarter, so that writes one after the
+        other copy its arrays only now and then, not on every write."""
+        capacity = len(self.alive)
+        if rows > capacity:
+            self._grow(rows if not self.ids else max(rows, capacity + capacity // 4))
 
     def _grow(self, capacity: int) -> None:
         used = len(self.ids)
@@ -276,6 +279,21 @@ class VectorIndex:
         )
         return matches[0] if matches else None
 
+    def nearest_many(
+        self,
+        conn: sqlite3.Connection,
+        tenant_id: str,
+        agent_id: str,
+        namespace: str,
+        queries: npt.NDArray[np.float32],
+    ) -> list[VectorMatch | None]:
+        """For each row of ``queries``, what :meth:`nearest` would answer, in one pass: the
+        int8 screen scores every query against every row at once (one matrix product), and
+        each query's best few screened rows are ranked by their exact similarity."""
+        partition = self.sync(conn, tenant_id, agent_id)
+        with partition.lock:
+            return _nearest_in_partition(partition, queries, namespace)
+
     def drop(self, tenant_id: str, agent_id: str | None = None) -> None:
         """Forget cached partitions (the next sync rebuilds them)."""
         with self._lock:
@@ -321,6 +339,39 @@ def _search_partition(
         if want >= len(rows):
             return result
         want = min(len(rows), want * 4)
+
+
+NEAREST_CANDIDATES = 32
+"""Screened rows each query of :meth:`VectorIndex.nearest_many` ranks exactly (the int8
+screen is off by about 0.01 at most, so the exact nearest is among them)."""
+
+
+def _nearest_in_partition(
+    partition: _Partition, queries: npt.NDArray[np.float32], namespace: str
+) -> list[VectorMatch | None]:
+    size = partition.size
+    code = partition.codes.get(namespace)
+    valid = partition.alive[:size]
+    if code is None or not valid.any():
+        return [None] * len(queries)
+    valid = valid & (partition.namespace_codes[:size] == code)
+    if not valid.any():
+        return [None] * len(queries)
+    query_codes, _ = quantise(queries)  # a query's own scale does not change its order
+    coarse = np.asarray(
+        numkong.cdist(query_codes, partition.int8_vectors[:size], metric="dot", out_dtype="float32")
+    )
+    coarse *= partition.int8_scales[:size]
+    coarse[:, ~valid] = -np.inf
+    pool = min(NEAREST_CANDIDATES, size)
+    candidates = np.argpartition(-coarse, pool - 1, axis=1)[:, :pool]
+    found: list[VectorMatch | None] = []
+    for query, slots in zip(queries, candidates, strict=True):
+        slots = slots[valid[slots]]
+        exact = partition.vectors[slots] @ query
+        best = int(np.argmax(exact))
+        found.append(VectorMatch(partition.ids[int(slots[best])], float(exact[best])))
+    return found
 
 
 class _Screen:
