@@ -17,6 +17,7 @@ Run: ``make bench-memory`` or ``python -m benchmarks.memory_http [--quick]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -26,14 +27,16 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 
+from benchmarks import realistic_text
 from benchmarks.state_http import ADMIN, _start_server
+from mnemora_server.embeddings.registry import build_embedder
 from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.settings import Settings
 from mnemora_server.stores.base import Episode, SemanticDraft
@@ -215,36 +218,48 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--port", type=int, default=18766)
+    parser.add_argument(
+        "--realistic-only", action="store_true", help="only the realistic-text case"
+    )
     args = parser.parse_args()
     search_sizes = [500, 2_000, 5_000] if args.quick else [1_000, 10_000, 100_000]
     episodes_total = 20_000 if args.quick else 1_000_000
     sizes = {f"search-{n}": n for n in search_sizes} | {"purge-me": search_sizes[-1]}
+    realistic_sizes = realistic_text.QUICK_SIZES if args.quick else realistic_text.SIZES
+    os.environ.setdefault(
+        "MNEMORA_EMBEDDING_MODEL_PATH",
+        str(Path(__file__).resolve().parents[2] / "shared" / "models" / "all-MiniLM-L6-v2"),
+    )
+    embedder = build_embedder(Settings())
+    embedder.load()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         started = time.perf_counter()
-        bulk_load(data, sizes, episodes_total, "purge-me")
+        if not args.realistic_only:
+            bulk_load(data, sizes, episodes_total, "purge-me")
+        realistic_text.load(data, realistic_sizes, embedder)
         print(f"  bulk load took {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        recall = screen_recall(data, f"search-{search_sizes[-1]}")
-        os.environ.setdefault(
-            "MNEMORA_EMBEDDING_MODEL_PATH",
-            str(Path(__file__).resolve().parents[2] / "shared" / "models" / "all-MiniLM-L6-v2"),
-        )
+        recall = None if args.realistic_only else screen_recall(data, f"search-{search_sizes[-1]}")
         server = _start_server(data, args.port, workers=2, threads=8)
         try:
-            rows = run_cases(args.port, sizes, episodes_total, args.quick)
+            with tenant_client(args.port) as client:
+                if not args.realistic_only:
+                    rows = run_cases(client, sizes, episodes_total, args.quick)
+                rows += realistic_text.cases(client, realistic_sizes, embedder)
         finally:
             server.terminate()
             server.wait()
-    rows.append(recall)
+    if recall is not None:
+        rows.append(recall)
     for row in rows:
         print(json.dumps(row))
     print_table(rows)
 
 
-def run_cases(
-    port: int, sizes: dict[str, int], episodes_total: int, quick: bool
-) -> list[dict[str, Any]]:
+@contextlib.contextmanager
+def tenant_client(port: int) -> Iterator[httpx.Client]:
+    """A client of the server at ``port`` holding a new key of the tenant ``bench``."""
     url = f"http://127.0.0.1:{port}"
     admin = {"Authorization": f"Bearer {ADMIN}"}
     limits = {
@@ -261,118 +276,117 @@ def run_cases(
     key = httpx.post(url + "/v1/admin/tenants/bench/keys", headers=admin, json={}).json()["data"][
         "api_key"
     ]
-    rng = random.Random(11)
-    rows: list[dict[str, Any]] = []
     with httpx.Client(
         base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300
     ) as client:
-        client.post("/v1/memory/semantic", json={"agent_id": "warm", "content": "warm up"})
-        samples = timed(
-            200,
-            lambda i: client.post(
-                "/v1/memory/semantic",
-                json={
-                    "agent_id": "store-latency",
-                    "content": sentence(rng) + f" #{i}",
-                    "dedup": True,
-                },
-            ),
-        )
-        rows.append(
-            {"case": "semantic store (1 client, embedding + dedup)", **percentiles(samples)}
-        )
+        yield client
 
-        batches = 5 if quick else 20
-        started = time.perf_counter()
-        for b in range(batches):
-            items = [
-                {"content": sentence(rng) + f" batch {b} item {i}", "dedup": False}
-                for i in range(100)
-            ]
-            r = client.post(
-                "/v1/memory/semantic/batch", json={"agent_id": "ingest", "items": items}
+
+def run_cases(
+    client: httpx.Client, sizes: dict[str, int], episodes_total: int, quick: bool
+) -> list[dict[str, Any]]:
+    rng = random.Random(11)
+    rows: list[dict[str, Any]] = []
+    client.post("/v1/memory/semantic", json={"agent_id": "warm", "content": "warm up"})
+    samples = timed(
+        200,
+        lambda i: client.post(
+            "/v1/memory/semantic",
+            json={
+                "agent_id": "store-latency",
+                "content": sentence(rng) + f" #{i}",
+                "dedup": True,
+            },
+        ),
+    )
+    rows.append({"case": "semantic store (1 client, embedding + dedup)", **percentiles(samples)})
+
+    batches = 5 if quick else 20
+    started = time.perf_counter()
+    for b in range(batches):
+        items = [
+            {"content": sentence(rng) + f" batch {b} item {i}", "dedup": False} for i in range(100)
+        ]
+        r = client.post("/v1/memory/semantic/batch", json={"agent_id": "ingest", "items": items})
+        assert r.status_code == 201, r.text
+    rate = batches * 100 / (time.perf_counter() - started)
+    rows.append(
+        {
+            "case": "batch ingest (100 per request, server-side embedding)",
+            "memories_per_s": round(rate, 1),
+        }
+    )
+
+    for agent, count in sizes.items():
+        if not agent.startswith("search-"):
+            continue
+        for mode in ("vector", "hybrid"):
+            body = {
+                "query": "how do I get a refund for my order",
+                "agent_id": agent,
+                "top_k": 10,
+                "mode": mode,
+            }
+            for _ in range(6):  # every worker process loads the model and the partition
+                client.post("/v1/memory/semantic/search", json=body)
+            samples = timed(
+                100,
+                lambda i, body=body: client.post(
+                    "/v1/memory/semantic/search",
+                    json={**body, "query": f"{body['query']} {rng.choice(TOPICS)} {i}"},
+                ),
             )
-            assert r.status_code == 201, r.text
-        rate = batches * 100 / (time.perf_counter() - started)
-        rows.append(
-            {
-                "case": "batch ingest (100 per request, server-side embedding)",
-                "memories_per_s": round(rate, 1),
-            }
-        )
-
-        for agent, count in sizes.items():
-            if not agent.startswith("search-"):
-                continue
-            for mode in ("vector", "hybrid"):
-                body = {
-                    "query": "how do I get a refund for my order",
-                    "agent_id": agent,
-                    "top_k": 10,
-                    "mode": mode,
+            rows.append(
+                {
+                    "case": f"search {mode}, {count} memories in the agent",
+                    **percentiles(samples),
                 }
-                for _ in range(6):  # every worker process loads the model and the partition
-                    client.post("/v1/memory/semantic/search", json=body)
-                samples = timed(
-                    100,
-                    lambda i, body=body: client.post(
-                        "/v1/memory/semantic/search",
-                        json={**body, "query": f"{body['query']} {rng.choice(TOPICS)} {i}"},
-                    ),
-                )
-                rows.append(
-                    {
-                        "case": f"search {mode}, {count} memories in the agent",
-                        **percentiles(samples),
-                    }
-                )
+            )
 
-        samples = timed(
-            500,
-            lambda i: client.post(
-                "/v1/memory/episodic",
-                json={
-                    "agent_id": "agent-1",
-                    "session_id": "live",
-                    "type": "conversation",
-                    "content": {"role": "user", "message": sentence(rng)},
-                },
-            ),
-        )
-        rows.append(
-            {
-                "case": f"episode append ({episodes_total} episodes in the tenant)",
-                **percentiles(samples),
-            }
-        )
-        samples = timed(
-            200, lambda i: client.get("/v1/memory/episodic/agent-7", params={"limit": 50})
-        )
-        rows.append(
-            {
-                "case": f"episode list, 50 newest ({episodes_total} in the tenant)",
-                **percentiles(samples),
-            }
-        )
-        samples = timed(
-            100,
-            lambda i: client.get(
-                "/v1/memory/episodic/agent-7",
-                params={"limit": 50, "session_id": f"s{7 + 50 * (i % 19)}"},
-            ),
-        )
-        rows.append({"case": "episode list, one session's newest 50", **percentiles(samples)})
+    samples = timed(
+        500,
+        lambda i: client.post(
+            "/v1/memory/episodic",
+            json={
+                "agent_id": "agent-1",
+                "session_id": "live",
+                "type": "conversation",
+                "content": {"role": "user", "message": sentence(rng)},
+            },
+        ),
+    )
+    rows.append(
+        {
+            "case": f"episode append ({episodes_total} episodes in the tenant)",
+            **percentiles(samples),
+        }
+    )
+    samples = timed(200, lambda i: client.get("/v1/memory/episodic/agent-7", params={"limit": 50}))
+    rows.append(
+        {
+            "case": f"episode list, 50 newest ({episodes_total} in the tenant)",
+            **percentiles(samples),
+        }
+    )
+    samples = timed(
+        100,
+        lambda i: client.get(
+            "/v1/memory/episodic/agent-7",
+            params={"limit": 50, "session_id": f"s{7 + 50 * (i % 19)}"},
+        ),
+    )
+    rows.append({"case": "episode list, one session's newest 50", **percentiles(samples)})
 
-        started = time.perf_counter()
-        purged = client.delete("/v1/memory/purge-me").json()["data"]
-        rows.append(
-            {
-                "case": "purge an agent",
-                "seconds": round(time.perf_counter() - started, 2),
-                "memories": purged["semantic_deleted"],
-                "episodes": purged["episodes_deleted"],
-            }
-        )
+    started = time.perf_counter()
+    purged = client.delete("/v1/memory/purge-me").json()["data"]
+    rows.append(
+        {
+            "case": "purge an agent",
+            "seconds": round(time.perf_counter() - started, 2),
+            "memories": purged["semantic_deleted"],
+            "episodes": purged["episodes_deleted"],
+        }
+    )
     return rows
 
 
