@@ -136,7 +136,11 @@ class MemoryOut(BaseModel):
     deduplicated: bool = False
     similarity_score: float | None = None
     score: float | None = None
-    matched: list[str] | None = None
+    matched: list[str] | None = Field(
+        default=None,
+        description="How a search found it: `vector`, `keyword`, and `context` when it was"
+        " written next to one of the first hits of a hybrid search (a neighbouring turn).",
+    )
     embedding: list[float] | None = Field(default=None, description="Only when asked for.")
 
     @model_serializer(mode="wrap")

@@ -15,7 +15,7 @@ from mnemora_server.services.beside import beside
 from mnemora_server.services.chunking import chunk_text
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.filters import MetadataFilter
-from mnemora_server.services.fusion import ScoredMemory, fuse
+from mnemora_server.services.fusion import ScoredMemory, fuse, with_context
 from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import (
     SemanticDraft,
@@ -368,7 +368,14 @@ class SemanticMemoryService:
             keyword_hits = keyword_leg.result()
         elif mode == "keyword":
             keyword_hits = keyword_search()
-        fused = fuse(vector_hits, keyword_hits, wanted, terms=query_terms(query))
+        terms = query_terms(query)
+        if mode == "hybrid":
+            fused = fuse(
+                vector_hits, keyword_hits, len(vector_hits) + len(keyword_hits), terms=terms
+            )
+            fused = self._with_context(tenant_id, fused, wanted, matches)[:wanted]
+        else:
+            fused = fuse(vector_hits, keyword_hits, wanted, terms=terms)
         if include_embeddings:
             vectors = self._store.vectors(tenant_id, [hit.record.id for hit in fused])
             fused = [
@@ -378,6 +385,24 @@ class SemanticMemoryService:
         if group_chunks:
             fused = self._whole_memories(tenant_id, fused)
         return fused[:top_k]
+
+    def _with_context(
+        self,
+        tenant_id: str,
+        fused: list[ScoredMemory],
+        wanted: int,
+        matches: Callable[[dict[str, Any]], bool] | None,
+    ) -> list[ScoredMemory]:
+        """The fused hits with the memories written next to the first ``wanted`` of them
+        (:func:`with_context`); neighbours the metadata filter rejects are left out."""
+        ids = [hit.record.id for hit in fused[:wanted] if hit.record.parent_id is None]
+        adjacent = self._store.adjacent(tenant_id, ids) if ids else {}
+        if matches is not None:
+            adjacent = {
+                i: [record for record in records if matches(record.metadata)]
+                for i, records in adjacent.items()
+            }
+        return with_context(fused, adjacent, wanted)
 
     def _whole_memories(self, tenant_id: str, hits: list[ScoredMemory]) -> list[ScoredMemory]:
         """Each hit as its whole memory, the first (best) hit of each memory only."""

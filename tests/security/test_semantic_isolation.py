@@ -145,3 +145,31 @@ def test_b_usage_counts_nothing_of_a(api: Api, setup: tuple[str, str, str]) -> N
     usage = api.call(b, "GET", "/v1/usage").json["data"]
     assert usage["vectors_stored"] == 0
     assert usage["storage"]["semantic_bytes"] == 0
+
+
+def test_b_never_gets_a_rows_as_a_hits_context(api: Api, setup: tuple[str, str, str]) -> None:
+    """A hybrid search adds the memories written just before and after its hits; A's rows
+    written between B's, by an agent of the same name, are never B's neighbours."""
+    a, b, _ = setup
+    for turn in ("B: what did we decide about the vendor?", "B: we keep the current vendor."):
+        api.call(a, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": SECRET})
+        api.call(b, "POST", "/v1/memory/semantic", json={"agent_id": "bot", "content": turn})
+        api.call(
+            a,
+            "POST",
+            "/v1/memory/semantic",
+            json={"agent_id": "bot", "content": f"Initech due diligence note {turn}"},
+        )
+    r = api.call(
+        b,
+        "POST",
+        "/v1/memory/semantic/search",
+        json={"query": "what did we decide about the vendor", "agent_id": "bot", "top_k": 10},
+    )
+    assert r.status_code == 200, r.text
+    assert not _leaks(r.text)
+    assert {hit["content"] for hit in r.json["data"]["results"]} <= {
+        "B's note",
+        "B: what did we decide about the vendor?",
+        "B: we keep the current vendor.",
+    }

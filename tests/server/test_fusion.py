@@ -1,7 +1,7 @@
 """The hybrid search's fusion: the answer only the keyword leg finds, the one only the vector
-leg finds, and the one both find each come first; pinned on the fusion itself and through
-the API on both configurations (real embeddings). Numbers are not pinned: BENCHMARKS.md has
-them."""
+leg finds, and the one both find each come first; a conversation's answer comes with the turn
+that matched the question (context); pinned on the fusion itself and through the API on both
+configurations (real embeddings). Numbers are not pinned: BENCHMARKS.md has them."""
 
 from __future__ import annotations
 
@@ -9,25 +9,28 @@ from typing import Any
 
 import pytest
 
-from mnemora_server.services.fusion import fuse
+from mnemora_server.services.fusion import CONTEXT_WINDOW_SECONDS, fuse, with_context
 from mnemora_server.stores.base import SemanticHit, SemanticRecord
 from mnemora_server.stores.base.keywords import query_terms
 from tests.conftest import Api
 
 
-def _hit(
-    text: str, *, similarity: float | None = None, keyword: float | None = None
-) -> SemanticHit:
-    record = SemanticRecord(
+def _record(text: str, created_at: float = 0.0) -> SemanticRecord:
+    return SemanticRecord(
         id=text[:12],
         agent_id="bot",
         namespace="default",
         content=text,
         metadata={},
-        created_at=0.0,
-        updated_at=0.0,
+        created_at=created_at,
+        updated_at=created_at,
     )
-    return SemanticHit(record, similarity, keyword_score=keyword)
+
+
+def _hit(
+    text: str, *, similarity: float | None = None, keyword: float | None = None
+) -> SemanticHit:
+    return SemanticHit(_record(text), similarity, keyword_score=keyword)
 
 
 REFUNDS = "Refunds are paid back to the original card within five business days."
@@ -85,6 +88,63 @@ def test_one_leg_alone_keeps_its_order_and_scores() -> None:
     assert [(h.record.content, h.score) for h in fuse([], keywords, 5)] == [(ORDER, 3.0)]
 
 
+QUESTION = "Maria: Tom, which city did you move to last spring?"
+ANSWER = "Tom: Lisbon. We found a flat close to the river."
+
+
+def test_the_turn_after_a_hit_comes_with_it_as_context() -> None:
+    ranked = fuse([_hit(QUESTION, similarity=0.7), _hit(PLANS, similarity=0.5)], [], 2)
+    answer = _record(ANSWER)
+    found = with_context(ranked, {QUESTION[:12]: [answer]}, 2)
+    assert [(h.record.content, h.matched) for h in found] == [
+        (QUESTION, ("vector",)),
+        (PLANS, ("vector",)),
+        (ANSWER, ("context",)),
+    ]
+    assert found[2].score == pytest.approx(0.3 * 0.7)
+    # A hit that is also a neighbour gains on top of its own score, and may overtake.
+    ranked = fuse([_hit(QUESTION, similarity=0.7), _hit(PLANS, similarity=0.6)], [], 2)
+    boosted = with_context(ranked, {QUESTION[:12]: [_record(PLANS)]}, 2)
+    assert [(h.record.content, h.matched) for h in boosted] == [
+        (PLANS, ("vector", "context")),
+        (QUESTION, ("vector",)),
+    ]
+
+
+def test_neighbours_written_long_apart_are_no_context() -> None:
+    ranked = fuse([_hit(QUESTION, similarity=0.7)], [], 1)
+    later = _record(ANSWER, created_at=CONTEXT_WINDOW_SECONDS + 1)
+    assert with_context(ranked, {QUESTION[:12]: [later]}, 1) == ranked
+
+
+def test_a_conversation_answer_comes_with_its_question(api: Api) -> None:
+    """The answer shares no word and little meaning with the question asked of it; the turn
+    before it does, and brings it along."""
+    key = api.tenant("chat")
+    turns = [
+        "Tom: I love visiting a new city in spring.",
+        "Tom: Moving house is always stressful.",
+        PLANS,
+        QUESTION,
+        ANSWER,
+        OFFICE,
+    ]
+    written = api.call(
+        key,
+        "POST",
+        "/v1/memory/semantic/batch",
+        json={"agent_id": "bot", "items": [{"content": t, "dedup": False} for t in turns]},
+    )
+    assert written.status_code == 201, written.text
+    query = "which city did Tom move to last spring"
+    by_vector = [hit["content"] for hit in _search(api, key, query, "vector", top_k=3)]
+    assert ANSWER not in by_vector
+    hybrid = {hit["content"]: hit for hit in _search(api, key, query, "hybrid", top_k=3)}
+    assert next(iter(hybrid)) == QUESTION
+    assert ANSWER in hybrid
+    assert "context" in hybrid[ANSWER]["matched"]
+
+
 @pytest.fixture
 def knowledge(api: Api) -> str:
     key = api.tenant("acme")
@@ -96,12 +156,12 @@ def knowledge(api: Api) -> str:
     return key
 
 
-def _search(api: Api, key: str, query: str, mode: str) -> list[dict[str, Any]]:
+def _search(api: Api, key: str, query: str, mode: str, top_k: int = 10) -> list[dict[str, Any]]:
     answer = api.call(
         key,
         "POST",
         "/v1/memory/semantic/search",
-        json={"query": query, "agent_id": "bot", "mode": mode},
+        json={"query": query, "agent_id": "bot", "mode": mode, "top_k": top_k},
     )
     assert answer.status_code == 200, answer.text
     return list(answer.json["data"]["results"])

@@ -365,3 +365,28 @@ def test_a_batch_never_finds_duplicates_in_another_tenant(semantic_store: Semant
     assert written[1].deduplicated  # the second repeats the first, in its own tenant
     assert written[1].record.id == written[0].record.id
     assert semantic_store.get("t1", written[0].record.id) is None
+
+
+def test_adjacent_records_are_the_ones_written_next_to_it_in_its_own_scope(
+    semantic_store: SemanticStore,
+) -> None:
+    def one(tenant: str, content: str, vector: Any, **extra: Any) -> str:
+        return str(
+            write(semantic_store, tenant, draft(content, vector, dedup=False, **extra))[0].record.id
+        )
+
+    first = one("t1", "first", unit(1))
+    one("t2", "another tenant's", unit(1, 1))  # between them in every table, never adjacent
+    one("t1", "another agent's", unit(1, 2), agent_id="other-bot")
+    one("t1", "another namespace's", unit(1, 3), namespace="other")
+    middle = one("t1", "middle", unit(1, 4))
+    gone = one("t1", "deleted", unit(1, 5))
+    semantic_store.soft_delete("t1", [gone], NOW)
+    last = one("t1", "last", unit(1, 6))
+    found = semantic_store.adjacent("t1", [first, middle, last, "unknown"])
+    assert {i: [r.content for r in records] for i, records in found.items()} == {
+        first: ["middle"],
+        middle: ["first", "last"],
+        last: ["middle"],
+    }
+    assert semantic_store.adjacent("t2", [middle]) == {}  # another tenant's id: nothing

@@ -356,6 +356,12 @@ class SemanticStore(Store, Protocol):
     ) -> list[SemanticHit]:
         """Records matching the words of ``text``, most relevant first."""
 
+    def adjacent(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[SemanticRecord]]:
+        """For each live top-level record of the tenant among ``record_ids``: the live
+        searchable records (not chunks, not chunked records) of its agent and namespace
+        written just before and just after it, the earlier first; records with neither, and
+        ids of chunks or of nothing, are left out. What a hybrid search adds as context."""
+
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id; ids without one are left out."""
 

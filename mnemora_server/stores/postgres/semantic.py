@@ -374,6 +374,32 @@ class PostgresSemanticStore(BackedStore):
                 )
         return found
 
+    def adjacent(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[SemanticRecord]]:
+        """The live searchable records written just before and after each record."""
+        if not record_ids:
+            return {}
+        searchable = "s.parent_id IS NULL AND s.deleted_at IS NULL AND s.embedding IS NOT NULL"
+        with self.db.transaction(tenant_id) as cur:
+            cur.execute(
+                f"SELECT {', '.join('n.' + c.strip() for c in COLUMNS.split(','))}, h.id"  # noqa: S608
+                " FROM semantic h LEFT JOIN LATERAL (SELECT s.pk FROM semantic s"
+                " WHERE s.tenant_id = h.tenant_id AND s.agent_id = h.agent_id"
+                f" AND s.namespace = h.namespace AND s.pk < h.pk AND {searchable}"
+                " ORDER BY s.pk DESC LIMIT 1) b ON true"
+                " LEFT JOIN LATERAL (SELECT s.pk FROM semantic s"
+                " WHERE s.tenant_id = h.tenant_id AND s.agent_id = h.agent_id"
+                f" AND s.namespace = h.namespace AND s.pk > h.pk AND {searchable}"
+                " ORDER BY s.pk LIMIT 1) a ON true JOIN semantic n ON n.tenant_id = h.tenant_id"
+                " AND n.pk IN (b.pk, a.pk) WHERE h.tenant_id = %s AND h.parent_id IS NULL"
+                " AND h.deleted_at IS NULL AND h.id = ANY(%s) ORDER BY h.id, n.pk",
+                (tenant_id, list(dict.fromkeys(record_ids))),
+            )
+            rows = cur.fetchall()
+        found: dict[str, list[SemanticRecord]] = {}
+        for row in rows:
+            found.setdefault(row[-1], []).append(record_from_row(row[:-1]))
+        return found
+
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id."""
         with self.db.transaction(tenant_id) as cur:

@@ -31,6 +31,7 @@ from mnemora_server.stores.base import (
 )
 from mnemora_server.stores.sqlite.database import SqliteDatabase, sqlite_path_from_url
 from mnemora_server.stores.sqlite.fulltext import erase_deleted_terms
+from mnemora_server.stores.sqlite.semantic_adjacent import adjacent_records
 from mnemora_server.stores.sqlite.semantic_keywords import search_keyword
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, MIGRATIONS, record_from_row
 from mnemora_server.stores.sqlite.semantic_writes import (
@@ -326,6 +327,11 @@ class SqliteSemanticStore(BackedStore):
             marks = ",".join("?" * len(part))
             rows.extend(conn.execute(f"{scope} AND id IN ({marks})", (*args, *part)).fetchall())
         return rows
+
+    def adjacent(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[SemanticRecord]]:
+        """The live searchable records written just before and after each record."""
+        with self.db.read() as conn:
+            return adjacent_records(conn, tenant_id, record_ids)
 
     def vectors(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[float]]:
         """The stored vectors of live records (or chunks) by id."""

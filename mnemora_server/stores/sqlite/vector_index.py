@@ -258,27 +258,6 @@ class VectorIndex:
         found.sort(key=lambda m: m.similarity, reverse=True)
         return found[:limit]
 
-    def nearest(
-        self,
-        conn: sqlite3.Connection,
-        tenant_id: str,
-        agent_id: str,
-        namespace: str,
-        query: npt.NDArray[np.float32],
-    ) -> VectorMatch | None:
-        """The single most similar live vector in one agent and namespace."""
-        matches = self.search(
-            conn,
-            tenant_id,
-            [agent_id],
-            query,
-            namespace=namespace,
-            matches=None,
-            limit=1,
-            threshold=-1.0,
-        )
-        return matches[0] if matches else None
-
     def nearest_many(
         self,
         conn: sqlite3.Connection,
@@ -287,9 +266,10 @@ class VectorIndex:
         namespace: str,
         queries: npt.NDArray[np.float32],
     ) -> list[VectorMatch | None]:
-        """For each row of ``queries``, what :meth:`nearest` would answer, in one pass: the
-        int8 screen scores every query against every row at once (one matrix product), and
-        each query's best few screened rows are ranked by their exact similarity."""
+        """For each row of ``queries``, the most similar live vector in one agent and
+        namespace (``None`` where there is none), in one pass: the int8 screen scores every
+        query against every row at once (one matrix product), and each query's best few
+        screened rows are ranked by their exact similarity."""
         partition = self.sync(conn, tenant_id, agent_id)
         with partition.lock:
             return _nearest_in_partition(partition, queries, namespace)
@@ -342,8 +322,9 @@ def _search_partition(
 
 
 NEAREST_CANDIDATES = 32
-"""Screened rows each query of :meth:`VectorIndex.nearest_many` ranks exactly (the int8
-screen is off by about 0.01 at most, so the exact nearest is among them)."""
+"""Screened rows each query of :meth:`VectorIndex.nearest_many` ranks exactly. The screen's
+scores are close to the exact ones, so the nearest row is among them unless dozens of rows
+are about as near; then one of those is found, which decides a duplicate check the same."""
 
 
 def _nearest_in_partition(
