@@ -29,21 +29,21 @@ of an agent's memories would score them all (FTS5 has no top-k pruning such as b
 WAND); :func:`bounded_match_query` asks for fewer rows first."""
 
 
-def bounded_match_query(conn: sqlite3.Connection, table: str, text: str) -> tuple[str, str] | None:
-    """``(bounded, full)`` FTS5 queries for ``text`` (``None`` if it has no meaningful word).
+def bounded_match_query(
+    conn: sqlite3.Connection, table: str, terms: list[str]
+) -> tuple[str, str] | None:
+    """``(bounded, full)`` FTS5 queries for ``terms`` (``None`` if there are none).
 
     ``full`` matches any term. ``bounded`` asks for the rows most likely to rank first,
     scored by every term that occurs: with rare terms (those whose matches add up to at most
     :data:`SCORING_BUDGET`, the rarest first) and common ones, the rows holding a rare term
     (which then counts twice); with common terms only, the rows holding all of them. It
     equals ``full`` when that would not narrow anything. The caller falls back to ``full``
-    when ``bounded`` gives too few results. Each term's matches are counted up to the budget
-    in the whole index (every tenant's rows: an upper bound of one agent's), one walk of at
-    most that many entries per term.
+    when ``bounded`` gives too few results. Each term's matches are counted up to the budget,
+    one walk of at most that many entries per term.
     """
     if not table.isidentifier():
         raise ValueError(f"not a table name: {table!r}")
-    terms = query_terms(text)
     if not terms:
         return None
     full = _any_of(terms)

@@ -36,6 +36,7 @@ from mnemora_server.stores.sqlite.semantic_keywords import search_keyword
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, MIGRATIONS, record_from_row
 from mnemora_server.stores.sqlite.semantic_writes import (
     SqliteSemanticTransaction,
+    index_unscoped_rows,
     next_seq,
     read_record,
 )
@@ -76,6 +77,7 @@ class SqliteSemanticStore(BackedStore):
         """
         self.db.setup()
         with self.db.write() as conn:
+            index_unscoped_rows(conn)
             conn.execute(
                 "INSERT OR IGNORE INTO semantic_settings (name, value) VALUES ('dimension', ?)",
                 (str(self.dimension),),
@@ -296,7 +298,7 @@ class SqliteSemanticStore(BackedStore):
                     (tenant_id, record_id, record_id),
                 ).fetchall()
                 for (pk,) in hidden:
-                    conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
+                    conn.execute("DELETE FROM semantic_terms WHERE rowid = ?", (pk,))
                     conn.execute(
                         "UPDATE semantic SET deleted_at = ?, seq = ? WHERE pk = ?",
                         (now, next_seq(conn), pk),
@@ -399,14 +401,14 @@ class SqliteSemanticStore(BackedStore):
             ).fetchone()[0]
         )
         conn.execute(
-            "DELETE FROM semantic_fts WHERE rowid IN (SELECT pk FROM semantic"
+            "DELETE FROM semantic_terms WHERE rowid IN (SELECT pk FROM semantic"
             " WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?))",
             scope,
         )
         conn.execute(
             "DELETE FROM semantic WHERE tenant_id = ? AND (? IS NULL OR agent_id = ?)", scope
         )
-        erase_deleted_terms(conn, "semantic_fts")
+        erase_deleted_terms(conn, "semantic_terms")
         return removed
 
     def purge_agent(self, tenant_id: str, agent_id: str) -> int:

@@ -1,5 +1,7 @@
-"""Keyword search over semantic memory's FTS5 index: BM25 over the caller's own rows, the
-rows holding the query's rare terms first (see :func:`bounded_match_query`)."""
+"""Keyword search over semantic memory's FTS5 index: BM25 over the caller's own rows (terms
+scoped to the agent, or to the tenant when no agent is named: see
+:mod:`~mnemora_server.stores.sqlite.scoped_terms`), the rows holding the query's rare terms
+first (see :func:`bounded_match_query`)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,21 @@ import sqlite3
 from mnemora_server.stores.base import Matcher, SemanticHit
 from mnemora_server.stores.base.semantic import first_matching, keyword_fetch
 from mnemora_server.stores.sqlite.fulltext import bounded_match_query
+from mnemora_server.stores.sqlite.scoped_terms import (
+    agent_scope,
+    scoped_query_terms,
+    tenant_scope,
+)
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, record_from_row
 
 _SQL = (
     f"SELECT {', '.join('s.' + c.strip() for c in COLUMNS.split(','))},"  # noqa: S608
-    " bm25(semantic_fts) FROM semantic_fts"
-    " JOIN semantic s ON s.pk = semantic_fts.rowid"
-    " WHERE semantic_fts MATCH ? AND s.tenant_id = ? AND s.deleted_at IS NULL"
+    " bm25(semantic_terms) FROM semantic_terms"
+    " JOIN semantic s ON s.pk = semantic_terms.rowid"
+    " WHERE semantic_terms MATCH ? AND s.tenant_id = ? AND s.deleted_at IS NULL"
     " AND NOT (s.parent_id IS NULL AND s.chunk_count IS NOT NULL)"
     " AND (? IS NULL OR s.agent_id = ?) AND (? IS NULL OR s.namespace = ?)"
-    " ORDER BY bm25(semantic_fts) LIMIT ?"
+    " ORDER BY bm25(semantic_terms) LIMIT ?"
 )
 
 
@@ -37,7 +44,8 @@ def search_keyword(
     first; only when they give fewer than ``limit`` results of this tenant and agent is every
     row holding any term ranked.
     """
-    queries = bounded_match_query(conn, "semantic_fts", text)
+    scope = tenant_scope(tenant_id) if agent_id is None else agent_scope(tenant_id, agent_id)
+    queries = bounded_match_query(conn, "semantic_terms", scoped_query_terms(scope, text))
     if queries is None:
         return []
     bounded, full = queries

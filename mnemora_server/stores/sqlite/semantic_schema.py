@@ -1,7 +1,8 @@
 """The SQLite schema of semantic memory, and how its rows become records.
 
 One table holds records and their chunks (a chunked record keeps its full text but no
-vector; its chunks carry the vectors). An FTS5 table indexes the searchable rows; triggers
+vector; its chunks carry the vectors). An FTS5 table indexes the searchable rows' words,
+scoped to their agent and tenant; triggers
 keep each tenant's totals; ``seq`` (from a global sequence) tells every process's vector
 index what changed; ``semantic_partitions`` gives each agent a generation that a purge ends.
 """
@@ -92,6 +93,15 @@ MIGRATIONS = (
     INSERT INTO semantic_settings (name, value)
         SELECT 'dimension', LENGTH(embedding) / 4 FROM semantic
         WHERE embedding IS NOT NULL LIMIT 1;
+    """,
+    # Keyword terms scoped to their agent and tenant (stores/sqlite/scoped_terms.py); the
+    # store's setup indexes the rows already there (SQL cannot prefix each word).
+    """
+    CREATE VIRTUAL TABLE semantic_terms USING fts5 (
+        agent_terms, tenant_terms, tokenize = 'unicode61'
+    );
+    DROP TABLE semantic_fts;
+    INSERT INTO semantic_settings (name, value) VALUES ('terms', 'to index');
     """,
 )
 

@@ -19,6 +19,7 @@ from mnemora_server.stores.base import (
     SemanticRow,
     content_hash,
 )
+from mnemora_server.stores.sqlite.scoped_terms import agent_scope, scoped_text, tenant_scope
 from mnemora_server.stores.sqlite.semantic_schema import COLUMNS, record_from_row, vector_blob
 from mnemora_server.stores.sqlite.vector_index import VectorIndex, VectorMatch
 
@@ -28,6 +29,37 @@ def next_seq(conn: sqlite3.Connection) -> int:
     return int(
         conn.execute("UPDATE semantic_sequence SET value = value + 1 RETURNING value").fetchone()[0]
     )
+
+
+def index_terms(
+    conn: sqlite3.Connection, pk: int, tenant_id: str, agent_id: str, content: str
+) -> None:
+    """Index a searchable row's words under its agent's and its tenant's scope."""
+    conn.execute(
+        "INSERT INTO semantic_terms (rowid, agent_terms, tenant_terms) VALUES (?, ?, ?)",
+        (
+            pk,
+            scoped_text(agent_scope(tenant_id, agent_id), content),
+            scoped_text(tenant_scope(tenant_id), content),
+        ),
+    )
+
+
+def index_unscoped_rows(conn: sqlite3.Connection) -> None:
+    """Index the searchable rows written before keyword terms were scoped (once, after the
+    migration that scoped them; a no-op afterwards)."""
+    pending = conn.execute(
+        "SELECT 1 FROM semantic_settings WHERE name = 'terms' AND value = 'to index'"
+    ).fetchone()
+    if pending is None:
+        return
+    rows = conn.execute(
+        "SELECT pk, tenant_id, agent_id, content FROM semantic"
+        " WHERE embedding IS NOT NULL AND deleted_at IS NULL"
+    )
+    for pk, tenant_id, agent_id, content in rows:
+        index_terms(conn, pk, tenant_id, agent_id, content)
+    conn.execute("DELETE FROM semantic_settings WHERE name = 'terms'")
 
 
 def read_record(
@@ -168,11 +200,9 @@ class SqliteSemanticTransaction:
                 next_seq(self.conn),
             ),
         ).fetchone()[0]
-        self.conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
+        self.conn.execute("DELETE FROM semantic_terms WHERE rowid = ?", (pk,))
         if row.embedding is not None:  # only searchable units (not chunked parents) are indexed
-            self.conn.execute(
-                "INSERT INTO semantic_fts (rowid, content) VALUES (?, ?)", (pk, row.content)
-            )
+            index_terms(self.conn, pk, self._tenant, draft.agent_id, row.content)
 
     def _retire_chunks(self, record_id: str, *, keep: int) -> None:
         """Empty the chunks of a record past ``keep`` (their text is gone at once)."""
@@ -182,7 +212,7 @@ class SqliteSemanticTransaction:
             (self._tenant, record_id, keep),
         ).fetchall()
         for (pk,) in rows:
-            self.conn.execute("DELETE FROM semantic_fts WHERE rowid = ?", (pk,))
+            self.conn.execute("DELETE FROM semantic_terms WHERE rowid = ?", (pk,))
             self.conn.execute(
                 "UPDATE semantic SET content = '', content_hash = '', metadata = '{}',"
                 " embedding = NULL, deleted_at = ?, seq = ? WHERE pk = ?",
