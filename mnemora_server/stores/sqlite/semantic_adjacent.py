@@ -17,7 +17,8 @@ _NEIGHBOURS = (  # constant text; every value is a parameter
     " (SELECT s.pk FROM semantic s WHERE s.tenant_id = h.tenant_id AND s.agent_id = h.agent_id"
     f" AND s.namespace = h.namespace AND s.pk > h.pk AND {_SEARCHABLE}"
     " ORDER BY s.pk LIMIT 1)"
-    " FROM semantic h WHERE h.tenant_id = ? AND h.parent_id IS NULL AND h.deleted_at IS NULL"
+    # "+": the hits are found by id, not by scanning the tenant's top-level rows.
+    " FROM semantic h WHERE h.tenant_id = ? AND +h.parent_id IS NULL AND h.deleted_at IS NULL"
     " AND h.id IN ({marks})"
 )
 
@@ -40,8 +41,8 @@ def adjacent_records(
     records = {
         int(row[-1]): record_from_row(row[:-1])
         for row in conn.execute(
-            f"SELECT {COLUMNS}, pk FROM semantic WHERE tenant_id = ?"  # noqa: S608
-            f" AND pk IN ({','.join('?' * len(wanted))})",
+            f"SELECT {COLUMNS}, pk FROM semantic WHERE +tenant_id = ?"  # noqa: S608
+            f" AND pk IN ({','.join('?' * len(wanted))})",  # by key, not by tenant
             (tenant_id, *sorted(wanted)),
         ).fetchall()
     }
