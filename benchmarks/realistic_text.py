@@ -10,6 +10,7 @@ over HTTP, for each size: the same questions in every search mode; a single memo
 benchmark process embeds the same texts with the same model (the server's processes are idle
 meanwhile): the "embedding alone" column that the targets are stated against (hybrid search
 and a single write: embedding + 3 ms at p50; batch ingest: 80% of the embedder's batch rate).
+Each row also gives the server's own time (``meta.latency_ms``), without the HTTP transport.
 """
 
 from __future__ import annotations
@@ -60,18 +61,19 @@ def _p50(samples: list[float]) -> float:
 
 
 def _side_by_side(
-    texts: list[str], alone: Callable[[str], Any], measured: Callable[[str], Any]
-) -> tuple[float, float]:
-    """p50 of ``alone`` and of ``measured`` over the same texts, taken in turn."""
-    alone_samples, measured_samples = [], []
+    texts: list[str], alone: Callable[[str], Any], measured: Callable[[str], float]
+) -> tuple[float, float, float]:
+    """p50 of ``alone`` and of ``measured`` over the same texts, taken in turn, and the p50
+    of the server's own time for ``measured`` (what ``measured`` returns, in ms)."""
+    alone_samples, measured_samples, server_ms = [], [], []
     for text in texts:
         started = time.perf_counter()
         alone(text)
         alone_samples.append(time.perf_counter() - started)
         started = time.perf_counter()
-        measured(text)
+        server_ms.append(measured(text))
         measured_samples.append(time.perf_counter() - started)
-    return _p50(alone_samples), _p50(measured_samples)
+    return _p50(alone_samples), _p50(measured_samples), round(statistics.median(server_ms), 2)
 
 
 def cases(client: httpx.Client, sizes: tuple[int, ...], embedder: Embedder) -> list[dict[str, Any]]:
@@ -89,36 +91,40 @@ def _cases_at(
     def embed(text: str) -> Any:
         return embedder.embed([text])
 
-    def search(query: str, mode: str) -> None:
+    def search(query: str, mode: str) -> float:
         response = client.post(
             "/v1/memory/semantic/search",
             json={"query": query, "agent_id": agent, "top_k": 10, "mode": mode},
         )
         assert response.status_code == 200, response.text
+        return float(response.json()["meta"]["latency_ms"])
 
-    def store(text: str) -> None:
+    def store(text: str) -> float:
         response = client.post("/v1/memory/semantic", json={"agent_id": agent, "content": text})
         assert response.status_code in (200, 201), response.text  # 200: merged
+        return float(response.json()["meta"]["latency_ms"])
 
     queries = [question(rng) for _ in range(QUERIES)]
     for mode in ("vector", "keyword", "hybrid"):
         for warm in queries[:6]:  # each worker loads the model and the partition
             search(warm, mode)
-        alone, p50 = _side_by_side(queries, embed, lambda q, m=mode: search(q, m))
+        alone, p50, server = _side_by_side(queries, embed, lambda q, m=mode: search(q, m))
         rows.append(
             {
                 "case": f"realistic text: search {mode}, {size} memories in the agent",
                 "p50_ms": p50,
+                "server_p50_ms": server,
                 "embedding_alone_p50_ms": alone,
                 "minus_embedding_ms": round(p50 - alone, 2),
             }
         )
     texts = [note(rng, size + i) + f" (follow-up {i})" for i in range(QUERIES)]
-    alone, p50 = _side_by_side(texts, embed, store)
+    alone, p50, server = _side_by_side(texts, embed, store)
     rows.append(
         {
             "case": f"realistic text: store one memory (dedup on), {size} in the agent",
             "p50_ms": p50,
+            "server_p50_ms": server,
             "embedding_alone_p50_ms": alone,
             "minus_embedding_ms": round(p50 - alone, 2),
         }
