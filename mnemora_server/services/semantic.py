@@ -342,6 +342,8 @@ class SemanticMemoryService:
         pool = wanted if mode != "hybrid" else max(wanted * 3, 20)
 
         def keyword_search() -> list[SemanticHit]:
+            # A hybrid search takes the keyword leg's likeliest rows when they are enough to
+            # fill the page; the vector leg and the fusion rank the rest.
             return self._store.search_keyword(
                 tenant_id,
                 query,
@@ -349,6 +351,7 @@ class SemanticMemoryService:
                 namespace=namespace,
                 matches=matches,
                 limit=pool,
+                enough=wanted,
             )
 
         # A hybrid search's keyword leg runs beside the query's embedding, not after it.

@@ -112,3 +112,37 @@ def test_rows_written_before_the_scoping_are_indexed_on_upgrade(tmp_path: Path) 
     store.close()
     again = _store(path)  # a second start indexes nothing twice
     assert _keyword(again, "t1", "bot", "refunds") == ["refunds take five days"]
+
+
+def test_a_search_that_has_enough_of_the_likeliest_rows_ranks_no_others(tmp_path: Path) -> None:
+    """The keyword leg of a hybrid search asks for ``enough`` (its page) out of ``limit``
+    candidates: the rows holding the question's rare word fill it, and the hundreds holding
+    only its common word are not ranked; a keyword search asking for its whole limit gets
+    them."""
+    store = _store(tmp_path / "semantic.db")
+    drafts = [
+        SemanticDraft("bot", "default", f"refund request {i}", {}, _vector(i), dedup=False)
+        for i in range(600)
+    ]
+    drafts += [
+        SemanticDraft("bot", "default", f"zebra refund {i}", {}, _vector(1000 + i), dedup=False)
+        for i in range(3)
+    ]
+    store.write("t1", drafts, NOW, SemanticWriteRules(max_vectors=None))
+
+    def search(enough: int | None) -> list[str]:
+        hits = store.search_keyword(
+            "t1",
+            "zebra refund",
+            agent_id="bot",
+            namespace=None,
+            matches=None,
+            limit=30,
+            enough=enough,
+        )
+        return [hit.record.content for hit in hits]
+
+    assert sorted(search(enough=3)) == ["zebra refund 0", "zebra refund 1", "zebra refund 2"]
+    everything = search(enough=None)
+    assert len(everything) == 30
+    assert sorted(everything[:3]) == ["zebra refund 0", "zebra refund 1", "zebra refund 2"]

@@ -353,8 +353,11 @@ class SemanticStore(Store, Protocol):
         namespace: str | None,
         matches: Matcher | None,
         limit: int,
+        enough: int | None = None,
     ) -> list[SemanticHit]:
-        """Records matching the words of ``text``, most relevant first."""
+        """Records matching the words of ``text``, most relevant first: ``limit`` of them, or
+        (where the backend narrows a query to its likeliest rows first) at least ``enough``
+        when that many match (``None``: ``limit``)."""
 
     def adjacent(self, tenant_id: str, record_ids: list[str]) -> dict[str, list[SemanticRecord]]:
         """For each live top-level record of the tenant among ``record_ids``: the live

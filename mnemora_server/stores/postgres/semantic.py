@@ -250,8 +250,10 @@ class PostgresSemanticStore(BackedStore):
         namespace: str | None,
         matches: Matcher | None,
         limit: int,
+        enough: int | None = None,
     ) -> list[SemanticHit]:
-        """Records matching any meaningful word of ``text``, by ``ts_rank``."""
+        """Records matching any meaningful word of ``text``, by ``ts_rank`` (every match is
+        ranked, so ``enough`` changes nothing here)."""
         terms = query_terms(text)
         if not terms:
             return []

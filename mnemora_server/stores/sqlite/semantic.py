@@ -207,6 +207,7 @@ class SqliteSemanticStore(BackedStore):
         namespace: str | None,
         matches: Matcher | None,
         limit: int,
+        enough: int | None = None,
     ) -> list[SemanticHit]:
         """Records matching any word of ``text``, by BM25 relevance (rows holding the
         query's rare terms first; see :mod:`~mnemora_server.stores.sqlite.semantic_keywords`)."""
@@ -219,6 +220,7 @@ class SqliteSemanticStore(BackedStore):
                 namespace=namespace,
                 matches=matches,
                 limit=limit,
+                enough=limit if enough is None else enough,
             )
 
     # -- changes and deletion ----------------------------------------------------------------

@@ -37,12 +37,13 @@ def search_keyword(
     namespace: str | None,
     matches: Matcher | None,
     limit: int,
+    enough: int,
 ) -> list[SemanticHit]:
     """Records matching any word of ``text``, by BM25 relevance.
 
     Rows holding one of the query's rare terms (or, without one, all of its terms) are ranked
-    first; only when they give fewer than ``limit`` results of this tenant and agent is every
-    row holding any term ranked.
+    first (up to ``limit`` of them); only when they give fewer than ``enough`` results of this
+    tenant and agent is every row holding any term ranked.
     """
     scope = tenant_scope(tenant_id) if agent_id is None else agent_scope(tenant_id, agent_id)
     queries = bounded_match_query(conn, "semantic_terms", scoped_query_terms(scope, text))
@@ -70,6 +71,6 @@ def search_keyword(
         return first_matching(hits, matches, limit)
 
     hits = ranked(bounded)
-    if bounded != full and len(hits) < limit:
+    if bounded != full and len(hits) < enough:
         hits = ranked(full)
     return hits
