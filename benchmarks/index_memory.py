@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,22 +39,11 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """One case, in this process."""
     import numpy as np
 
-    from mnemora_server.embeddings.registry import build_embedder
-    from mnemora_server.services.registry import Services
+    from benchmarks.semantic_bench import semantic_bench
     from mnemora_server.services.semantic import MemoryInput
-    from mnemora_server.settings import Settings
-    from mnemora_server.stores.registry import open_stores
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            data_dir=Path(tmp), access_log=False, vector_index_mb=case.get("mb", 2048)
-        )
-        embedder = build_embedder(settings)
-        embedder.load()
-        stores = open_stores(settings, dimension=embedder.dimension)
-        stores.setup()
-        services = Services.build(settings, stores, embedder, time.time)
-        semantic = services.semantic
+    with semantic_bench(vector_index_mb=case.get("mb", 2048)) as bench:
+        embedder, semantic, limits = bench.embedder, bench.semantic, bench.limits
         semantic.search(
             "t",
             "warm up",
@@ -68,7 +55,6 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             mode="hybrid",
         )
         fixed = rss_mb()
-        limits = settings.tiers["scale"].model_copy(update={"max_vectors": 10**9})
         rng = np.random.default_rng(3)
         for agent in range(case["agents"]):
             left = case["per_agent"]
@@ -99,8 +85,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
                 mode="hybrid",
             )
         loaded = rss_mb()
-        index = stores.semantic.index.nbytes()  # type: ignore[attr-defined]
-        stores.close()
+        index = bench.stores.semantic.index.nbytes()  # type: ignore[attr-defined]
     return {"fixed_mb": fixed, "rss_mb": loaded, "index_mb": index / 1024**2}
 
 

@@ -13,19 +13,13 @@ ingest >= 80% of the embedder's batch rate.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.hybrid_latency import analyse, note, postgres
-from mnemora_server.embeddings.registry import build_embedder
-from mnemora_server.services.registry import Services
+from benchmarks.hybrid_latency import note
+from benchmarks.semantic_bench import semantic_bench
 from mnemora_server.services.semantic import MemoryInput
-from mnemora_server.settings import Settings
-from mnemora_server.stores.registry import open_stores
 
 BATCH = 100
 
@@ -38,16 +32,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="the PostgreSQL semantic store")
     args = parser.parse_args()
     rng = random.Random(11)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        urls = stack.enter_context(postgres()) if args.postgres else {}
-        settings = Settings(data_dir=Path(tmp), access_log=False, **urls)
-        embedder = build_embedder(settings)
-        embedder.load()
-        stores = open_stores(settings, dimension=embedder.dimension)
-        stores.setup()
-        services = Services.build(settings, stores, embedder, time.time)
-        semantic = services.semantic
-        limits = settings.tiers["scale"].model_copy(update={"max_vectors": 10**9})
+    with semantic_bench(on_postgres=args.postgres) as bench:
+        embedder, semantic, limits = bench.embedder, bench.semantic, bench.limits
         counter = 0
 
         def fresh(n: int) -> list[str]:
@@ -65,7 +51,7 @@ def main() -> None:
             while counter < size:
                 batch = [MemoryInput(t, {}, dedup=False) for t in fresh(min(500, size - counter))]
                 semantic.store("bench", limits, "agent", "default", batch)
-            analyse(urls)
+            bench.analyse()
             for text in fresh(20):  # warm: caches, the index, the pool
                 semantic.store("bench", limits, "agent", "default", [MemoryInput(text, {})])
             texts = fresh(args.writes)
@@ -97,7 +83,6 @@ def main() -> None:
                 f" | {embed_rate:,.0f}/s | {ingest_rate:,.0f}/s"
                 f" | {ingest_rate / embed_rate:.0%} |"
             )
-        stores.close()
 
 
 if __name__ == "__main__":
