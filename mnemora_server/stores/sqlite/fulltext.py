@@ -2,9 +2,11 @@
 
 Queries are built from quoted words only, so no FTS5 syntax from a client ever reaches the
 engine; the tenant (and agent) are enforced by the SQL that joins the matches to their rows.
-Scoping inside FTS5 was measured and dropped: with a tenant/agent token column in every
-MATCH, a 100K-row agent's keyword query took 5.8 ms instead of 0.27 ms, because FTS5 walks the
-scope token's full posting list.
+A scope token in every MATCH was measured and dropped (a 100K-row agent's keyword query took
+5.8 ms instead of 0.27 ms: FTS5 walks the scope token's full posting list); semantic memory
+instead indexes each word under its agent's and tenant's prefix
+(:mod:`~mnemora_server.stores.sqlite.scoped_terms`), so a query walks only its own postings.
+Episodes still share one unscoped index.
 """
 
 from __future__ import annotations
