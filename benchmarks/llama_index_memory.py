@@ -36,8 +36,9 @@ from llama_index.core.vector_stores.types import BasePydanticVectorStore
 from llama_index.vector_stores.postgres import PGVectorStore
 from pydantic import PrivateAttr
 
-from benchmarks.langgraph_memory import MODEL, embedded_postgres, provision
+from benchmarks.langgraph_memory import MODEL, provision
 from benchmarks.memory_http import percentiles, print_table, sentence
+from benchmarks.semantic_bench import embedded_postgres
 from benchmarks.state_http import _start_server
 from mnemora_integrations.llama_index import MnemoraEmbedding, MnemoraVectorStore
 from mnemora_integrations.llama_index.nodes import memory_of

