@@ -118,30 +118,53 @@ class _Neighbours:
                 vectors = [drafts[p].embedding for p in positions]
                 found = tx.nearest_many(agent_id, namespace, vectors)
                 self._before.update(zip(positions, found, strict=True))
-        # What the batch has written so far: record id -> (agent, namespace, its vectors).
-        self._written: dict[str, tuple[str, str, np.ndarray[Any, Any]]] = {}
+        # What the batch has written so far: each record's agent and namespace, and by those,
+        # each record's vectors (also as one matrix, rebuilt after a write).
+        self._scope_of: dict[str, tuple[str, str]] = {}
+        self._written: dict[tuple[str, str], dict[str, np.ndarray[Any, Any]]] = defaultdict(dict)
+        self._stacked: dict[tuple[str, str], tuple[list[str], np.ndarray[Any, Any]]] = {}
 
     def nearest(self, position: int, draft: SemanticDraft) -> tuple[str, float] | None:
         """The record nearest to the draft now (its id and cosine similarity), or ``None``."""
         if position not in self._before:
             return self._tx.nearest(draft.agent_id, draft.namespace, draft.embedding)
         best = self._before[position]
-        if best is not None and best[0] in self._written:
+        if best is not None and best[0] in self._scope_of:
             return self._tx.nearest(draft.agent_id, draft.namespace, draft.embedding)
-        for record_id, (agent_id, namespace, vectors) in self._written.items():
-            if (agent_id, namespace) == (draft.agent_id, draft.namespace) and len(vectors):
-                similarity = float(np.max(vectors @ draft.embedding))
-                if best is None or similarity > best[1]:
-                    best = (record_id, similarity)
+        scope = (draft.agent_id, draft.namespace)
+        if not self._written.get(scope):
+            return best
+        owners, vectors = self._stacked_rows(scope)
+        similarities = vectors @ draft.embedding
+        row = int(np.argmax(similarities))
+        if best is None or similarities[row] > best[1]:
+            best = (owners[row], float(similarities[row]))
         return best
+
+    def _stacked_rows(self, scope: tuple[str, str]) -> tuple[list[str], np.ndarray[Any, Any]]:
+        """Every vector the batch wrote in ``scope`` as one matrix, and each row's record."""
+        if scope not in self._stacked:
+            written = self._written[scope]
+            owners = [record_id for record_id, rows in written.items() for _ in range(len(rows))]
+            self._stacked[scope] = (owners, np.concatenate(list(written.values())))
+        return self._stacked[scope]
 
     def wrote(self, record_id: str, draft: SemanticDraft) -> None:
         """Note that ``record_id`` now holds the draft's vectors (or its chunks')."""
         if not self._before:
             return
+        scope = (draft.agent_id, draft.namespace)
+        earlier = self._scope_of.get(record_id)
+        if earlier is not None:
+            self._written[earlier].pop(record_id, None)
+            self._stacked.pop(earlier, None)
+        self._scope_of[record_id] = scope
         vectors = [draft.embedding] if draft.embedding is not None else [v for _, v in draft.chunks]
-        rows = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
-        self._written[record_id] = (draft.agent_id, draft.namespace, rows)
+        if vectors:
+            self._written[scope][record_id] = np.asarray(vectors, dtype=np.float32).reshape(
+                len(vectors), -1
+            )
+            self._stacked.pop(scope, None)
 
 
 def merged_metadata(stored: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:

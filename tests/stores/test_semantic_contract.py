@@ -308,12 +308,18 @@ def test_common_words_do_not_make_a_keyword_search_rank_every_row(
     assert len(keyword("order shipped", 20)) == 9, "too few of those: every match is ranked"
 
 
+@pytest.mark.parametrize(
+    "fillers",
+    [0, 4],
+    ids=["few drafts", "many drafts"],
+)
 def test_a_batch_finds_duplicates_as_writes_one_at_a_time_would(
-    semantic_store: SemanticStore,
+    semantic_store: SemanticStore, fillers: int
 ) -> None:
     """A batch looks up its drafts' nearest stored vectors in one pass; what it decides is
     what the same drafts written one at a time decide, including duplicates of what the batch
-    itself wrote and of records it rewrote on the way."""
+    itself wrote and of records it rewrote on the way. (The embedded index looks a few drafts
+    up through its int8 screen and from eight on scores them exactly: both are run.)"""
 
     def batch(tenant: str, stored_b: str) -> list[SemanticDraft]:
         return [
@@ -323,6 +329,7 @@ def test_a_batch_finds_duplicates_as_writes_one_at_a_time_would(
             draft("beta moved", unit(0, 0, 0, 1), id=stored_b),  # rewrites "beta"
             draft("b-like", unit(0, 1, 0.01)),  # near beta's old vector only: new
             draft("b-new", unit(0, 0, 0, 1, 0.01)),  # near beta's new vector: beta
+            *(draft(f"z{i}", unit(*[0.0] * (4 + i), 1)) for i in range(fillers)),  # all new
         ]
 
     outcomes = []
@@ -350,6 +357,7 @@ def test_a_batch_finds_duplicates_as_writes_one_at_a_time_would(
         ("beta", False),
         ("b-like", False),
         ("beta", True),
+        *((f"z{i}", False) for i in range(fillers)),
     ]
 
 

@@ -14,7 +14,11 @@ import pytest
 from mnemora_server.services.semantic_writes import SemanticWriteRules
 from mnemora_server.stores.base import SemanticDraft
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
-from mnemora_server.stores.sqlite.vector_index import SCREEN_CANDIDATES, quantise
+from mnemora_server.stores.sqlite.vector_index import (
+    EXACT_FROM_QUERIES,
+    SCREEN_CANDIDATES,
+    quantise,
+)
 
 NOW = 1_800_000_000.0
 DIMENSION = 384
@@ -161,3 +165,29 @@ def test_quantised_rows_keep_their_scale() -> None:
     restored = codes.astype(np.float32) * scales[:, None]
     assert np.abs(restored - rows).max() <= scales.max() / 2 + 1e-7
     assert not codes[0].any()
+
+
+@pytest.mark.parametrize("count", [3, EXACT_FROM_QUERIES, 40], ids=["screened", "exact", "chunks"])
+def test_nearest_many_finds_each_querys_nearest_row(loaded: tuple[Any, Any], count: int) -> None:
+    """A batch's duplicate lookup: each query's nearest live row of one namespace, with its
+    exact similarity, whether the queries go through the int8 screen (few) or are scored
+    exactly (many, in chunks)."""
+    store, vectors = loaded
+    rng = np.random.default_rng(count)
+    anchors = rng.integers(0, ROWS, count)
+    queries = vectors[anchors] + 0.02 * unit_rows(rng, count)
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    default_rows = np.array([i for i in range(ROWS) if i % 100])
+    with store.db.write() as conn:
+        found = store.index.nearest_many(conn, "t1", "big", "default", queries)
+        in_rare = store.index.nearest_many(conn, "t1", "big", "rare", queries)
+        elsewhere = store.index.nearest_many(conn, "t2", "big", "default", queries)
+    for query, match, rare_match in zip(queries, found, in_rare, strict=True):
+        scores = vectors[default_rows] @ query
+        best = int(default_rows[int(np.argmax(scores))])
+        assert match is not None
+        assert match.record_id == f"r{best}"
+        assert match.similarity == pytest.approx(float(scores.max()), abs=1e-5)
+        assert rare_match is not None
+        assert int(rare_match.record_id[1:]) % 100 == 0
+    assert elsewhere == [None] * count, "another tenant's rows are never anyone's nearest"
