@@ -98,7 +98,9 @@ class Settings(BaseSettings):
             tenants; off by default).
         vector_index_mb: Memory budget (MiB) of each in-process vector index of the embedded
             default (semantic memory, store items), per worker process: beyond it the least
-            recently searched agents are dropped and read again from SQLite when searched.
+            recently searched agents are dropped and read again from SQLite when searched; an
+            agent too large for it is held as int8 codes only, or not at all (searched from
+            SQLite).
         postgres_secret_arn: On AWS Lambda, the Secrets Manager secret of PostgreSQL's
             application role (``username``, ``password``; optionally ``host``, ``port``,
             ``dbname``): PostgreSQL stores without a URL get one built from it.

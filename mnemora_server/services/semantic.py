@@ -9,9 +9,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from mnemora_server.beside import beside
 from mnemora_server.embeddings.base import Embedder, normalise
 from mnemora_server.errors import NotFoundError, PayloadTooLargeError, ValidationError
-from mnemora_server.services.beside import beside
 from mnemora_server.services.chunking import chunk_text
 from mnemora_server.services.cursors import decode_cursor, encode_cursor
 from mnemora_server.services.filters import MetadataFilter

@@ -1,7 +1,8 @@
-"""Running one step of a request beside another: the keyword leg of a hybrid search runs on
-a small thread pool while the request's thread embeds the query (onnxruntime, SQLite and
-psycopg release the GIL while they work), so the search costs the longer of the two instead
-of their sum."""
+"""Running one step of a request beside another, on a small thread pool shared by the
+process: the keyword leg of a hybrid search runs while the request's thread embeds the query,
+and the in-process vector index screens a large partition in parts at once (onnxruntime,
+SQLite, psycopg and numkong release the GIL while they work), so a request costs the longer
+of its steps instead of their sum."""
 
 from __future__ import annotations
 
