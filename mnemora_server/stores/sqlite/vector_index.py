@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from mnemora_server.beside import beside
 from mnemora_server.stores.base import Matcher
+from mnemora_server.stores.sqlite.vector_blocks import RowBlocks
 
 SCREEN_CANDIDATES = 256
 """Candidates the int8 screen passes to the exact ranking, at least (more when the limit is
@@ -52,19 +53,26 @@ _SCAN_THREADS = min(4, os.cpu_count() or 1)
 
 def screened_dots(
     codes: npt.NDArray[np.int8],
-    int8_vectors: npt.NDArray[np.int8],
+    int8_vectors: RowBlocks,
     int8_scales: npt.NDArray[np.float32],
 ) -> npt.NDArray[np.float32]:
-    """The int8 screen's scores: each query code row's dot product with every stored code
-    row, scaled back by the stored row's factor (queries x rows). Large screens are split
-    into parts that run at once, the calling thread taking the first."""
-    rows = len(int8_vectors)
+    """The int8 screen's scores: each query code row's dot product with each of the first
+    ``len(int8_scales)`` stored code rows, scaled back by the stored row's factor (queries x
+    rows). Large screens are split into parts that run at once, the calling thread taking
+    the first."""
+    rows = len(int8_scales)
     scores = np.empty((len(codes), rows), dtype=np.float32)
+    pieces = list(int8_vectors.pieces(rows))
 
-    def part(start: int, stop: int) -> None:
-        dots = numkong.cdist(codes, int8_vectors[start:stop], metric="dot", out_dtype="float32")
-        scores[:, start:stop] = np.asarray(dots)
-        scores[:, start:stop] *= int8_scales[start:stop]
+    def part(first: int, last: int) -> None:
+        for start, piece in pieces:
+            low, high = max(first, start), min(last, start + len(piece))
+            if low < high:
+                dots = numkong.cdist(
+                    codes, piece[low - start : high - start], metric="dot", out_dtype="float32"
+                )
+                scores[:, low:high] = np.asarray(dots)
+                scores[:, low:high] *= int8_scales[low:high]
 
     parts = max(1, min(_SCAN_THREADS, rows // SCAN_PART_ROWS))
     bounds = [rows * i // parts for i in range(parts + 1)]
@@ -113,12 +121,8 @@ class _Partition:
     namespaces: list[str] = field(default_factory=list)
     metadata: list[dict[str, Any]] = field(default_factory=list)
     pks: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    vectors: npt.NDArray[np.float32] = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=np.float32)
-    )
-    int8_vectors: npt.NDArray[np.int8] = field(
-        default_factory=lambda: np.zeros((0, 0), dtype=np.int8)
-    )
+    vectors: RowBlocks = field(init=False)
+    int8_vectors: RowBlocks = field(init=False)
     int8_scales: npt.NDArray[np.float32] = field(
         default_factory=lambda: np.zeros(0, dtype=np.float32)
     )
@@ -129,14 +133,18 @@ class _Partition:
     codes: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        self.vectors = RowBlocks(self.dimension, np.float32)
+        self.int8_vectors = RowBlocks(self.dimension, np.int8)
+
     def reset(self, generation: int) -> None:
         self.generation = generation
         self.last_seq = 0
         self.floats, self.streamed = True, False
         self.ids, self.slots, self.namespaces, self.metadata = [], {}, [], []
         self.pks = np.zeros(0, dtype=np.int64)
-        self.vectors = np.zeros((0, self.dimension), dtype=np.float32)
-        self.int8_vectors = np.zeros((0, self.dimension), dtype=np.int8)
+        self.vectors = RowBlocks(self.dimension, np.float32)
+        self.int8_vectors = RowBlocks(self.dimension, np.int8)
         self.int8_scales = np.zeros(0, dtype=np.float32)
         self.alive = np.zeros(0, dtype=bool)
         self.namespace_codes = np.zeros(0, dtype=np.int32)
@@ -145,7 +153,7 @@ class _Partition:
     def drop_floats(self) -> None:
         """Keep only the int8 codes from now on."""
         self.floats = False
-        self.vectors = np.zeros((0, self.dimension), dtype=np.float32)
+        self.vectors = RowBlocks(self.dimension, np.float32)
 
     def reserve(self, rows: int) -> None:
         """Room for ``rows`` vectors in all: a partition read at once is sized to fit; one
@@ -158,9 +166,9 @@ class _Partition:
     def _grow(self, capacity: int) -> None:
         used = len(self.ids)
         if self.floats:
-            self.vectors = _grown(self.vectors, used, capacity)
+            self.vectors.grow(capacity, used)
         self.pks = _grown(self.pks, used, capacity)
-        self.int8_vectors = _grown(self.int8_vectors, used, capacity)
+        self.int8_vectors.grow(capacity, used)
         self.int8_scales = _grown(self.int8_scales, used, capacity)
         self.alive = _grown(self.alive, used, capacity)
         self.namespace_codes = _grown(self.namespace_codes, used, capacity)
@@ -202,15 +210,9 @@ class _Partition:
 
     def nbytes(self) -> int:
         """What the partition holds: its arrays and its rows' Python objects (estimated)."""
-        arrays = (
-            self.vectors,
-            self.pks,
-            self.int8_vectors,
-            self.int8_scales,
-            self.alive,
-            self.namespace_codes,
-        )
-        return int(sum(a.nbytes for a in arrays) + ROW_OBJECT_BYTES * self.size)
+        arrays = (self.pks, self.int8_scales, self.alive, self.namespace_codes)
+        held = self.vectors.nbytes + self.int8_vectors.nbytes + sum(a.nbytes for a in arrays)
+        return int(held + ROW_OBJECT_BYTES * self.size)
 
 
 def _grown(array: npt.NDArray[Any], used: int, capacity: int) -> npt.NDArray[Any]:
@@ -354,7 +356,7 @@ class VectorIndex:
         """How the exact ranking gets some slots' float32 vectors: from the partition, or,
         where it keeps only codes, from SQLite by primary key (within the tenant)."""
         if partition.floats:
-            return lambda slots: partition.vectors[slots]
+            return partition.vectors.take
 
         def read(slots: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
             pks = partition.pks[slots].tolist()
@@ -557,7 +559,7 @@ def _nearest_in_partition(
     if len(queries) >= EXACT_FROM_QUERIES and partition.floats:
         return _nearest_exact(partition, queries, valid)
     query_codes, _ = quantise(queries)  # a query's own scale does not change its order
-    coarse = screened_dots(query_codes, partition.int8_vectors[:size], partition.int8_scales[:size])
+    coarse = screened_dots(query_codes, partition.int8_vectors, partition.int8_scales[:size])
     coarse[:, ~valid] = -np.inf
     pool = min(NEAREST_CANDIDATES, size)
     candidates = np.argpartition(-coarse, pool - 1, axis=1)[:, :pool]
@@ -574,11 +576,14 @@ def _nearest_exact(
     partition: _Partition, queries: npt.NDArray[np.float32], valid: npt.NDArray[np.bool_]
 ) -> list[VectorMatch | None]:
     """Each query's most similar valid row by exact float32 similarity."""
-    vectors = partition.vectors[: partition.size]
+    pieces = list(partition.vectors.pieces(partition.size))
     excluded = np.flatnonzero(~valid)
     found: list[VectorMatch | None] = []
     for first in range(0, len(queries), _EXACT_CHUNK):
-        scores = queries[first : first + _EXACT_CHUNK] @ vectors.T
+        chunk = queries[first : first + _EXACT_CHUNK]
+        scores = np.empty((len(chunk), partition.size), dtype=np.float32)
+        for start, piece in pieces:
+            scores[:, start : start + len(piece)] = chunk @ piece.T
         scores[:, excluded] = -np.inf
         best = np.argmax(scores, axis=1)
         found.extend(
@@ -609,7 +614,7 @@ class _Screen:
             partition, size = self._partition, self._partition.size
             codes, _ = quantise(self._query)
             dots = screened_dots(
-                codes[None, :], partition.int8_vectors[:size], partition.int8_scales[:size]
+                codes[None, :], partition.int8_vectors, partition.int8_scales[:size]
             )[0]
             self._coarse = dots[self._rows] if len(self._rows) < size else dots
         return self._coarse
