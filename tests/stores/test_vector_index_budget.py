@@ -19,6 +19,7 @@ from mnemora_server.stores.registry import open_stores
 from mnemora_server.stores.sqlite.semantic import SqliteSemanticStore
 from mnemora_server.stores.sqlite.vector_index import row_bytes
 from tests.stores.test_semantic_contract import NOW, draft, unit, write
+from tests.stores.test_vector_screen import assert_nearest, queries_near, search
 
 
 def test_the_index_holds_no_more_than_its_budget_and_still_answers(tmp_path: Path) -> None:
@@ -107,18 +108,7 @@ def _budgets() -> dict[str, int]:
 
 
 def _search(store: SqliteSemanticStore, query: Any, tenant: str = "t1", **options: Any) -> Any:
-    arguments: dict[str, Any] = {
-        "agent_id": "big",
-        "namespace": None,
-        "matches": None,
-        "limit": 10,
-        "threshold": -1.0,
-    }
-    arguments.update(options)
-    return [
-        (h.record.id, round(h.similarity, 5))
-        for h in store.search_vector(tenant, query, **arguments)
-    ]
+    return [(h.record.id, round(h.similarity, 5)) for h in search(store, query, tenant, **options)]
 
 
 @pytest.mark.parametrize("held", ["floats", "codes", "nothing"])
@@ -171,17 +161,12 @@ def test_duplicate_lookups_within_any_budget(
     path, vectors = big_agent
     store = SqliteSemanticStore(path, dimension=DIMENSION, index_bytes=_budgets()[held])
     rng = np.random.default_rng(count)
-    anchors = rng.integers(0, ROWS, count)
-    queries = vectors[anchors] + 0.05 * _unit_rows(rng, count)
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    queries = queries_near(vectors, 0.05 * _unit_rows(rng, count), rng)
     default_rows = np.array([i for i in range(ROWS) if i % 10])
     with store.db.write() as conn:
         found = store.index.nearest_many(conn, "t1", "big", "default", queries)
     for query, match in zip(queries, found, strict=True):
-        scores = vectors[default_rows] @ query
-        assert match is not None
-        assert match.record_id == f"r{int(default_rows[int(np.argmax(scores))])}"
-        assert match.similarity == pytest.approx(float(scores.max()), abs=1e-5)
+        assert_nearest(match, vectors, default_rows, query)
     store.close()
 
 

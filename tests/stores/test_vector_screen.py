@@ -68,7 +68,8 @@ def exact_ids(
     return [f"r{i}" for i in rows[np.argsort(-scores, kind="stable")[:k]]]
 
 
-def search(store: SqliteSemanticStore, query: Any, **options: Any) -> list[Any]:
+def search(store: SqliteSemanticStore, query: Any, tenant: str = "t1", **options: Any) -> list[Any]:
+    """The store's vector search of agent "big" (every row, top 10), with ``options``."""
     arguments: dict[str, Any] = {
         "agent_id": "big",
         "namespace": None,
@@ -77,7 +78,7 @@ def search(store: SqliteSemanticStore, query: Any, **options: Any) -> list[Any]:
         "threshold": -1.0,
     }
     arguments.update(options)
-    return store.search_vector("t1", query, **arguments)
+    return store.search_vector(tenant, query, **arguments)
 
 
 def test_recall_at_10_against_the_exact_scan(loaded: tuple[Any, Any]) -> None:
@@ -167,6 +168,24 @@ def test_quantised_rows_keep_their_scale() -> None:
     assert not codes[0].any()
 
 
+def queries_near(
+    vectors: npt.NDArray[np.float32], noise: npt.NDArray[np.float32], rng: np.random.Generator
+) -> npt.NDArray[np.float32]:
+    """Unit queries each near a random stored row (offset by the rows of ``noise``)."""
+    queries = vectors[rng.integers(0, len(vectors), len(noise))] + noise
+    return (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+
+
+def assert_nearest(
+    match: Any, vectors: npt.NDArray[np.float32], rows: Any, query: npt.NDArray[np.float32]
+) -> None:
+    """``match`` is the nearest of ``rows`` to ``query``, with its exact similarity."""
+    scores = vectors[rows] @ query
+    assert match is not None
+    assert match.record_id == f"r{int(rows[int(np.argmax(scores))])}"
+    assert match.similarity == pytest.approx(float(scores.max()), abs=1e-5)
+
+
 @pytest.mark.parametrize("count", [3, EXACT_FROM_QUERIES, 40], ids=["screened", "exact", "chunks"])
 def test_nearest_many_finds_each_querys_nearest_row(loaded: tuple[Any, Any], count: int) -> None:
     """A batch's duplicate lookup: each query's nearest live row of one namespace, with its
@@ -174,20 +193,14 @@ def test_nearest_many_finds_each_querys_nearest_row(loaded: tuple[Any, Any], cou
     exactly (many, in chunks)."""
     store, vectors = loaded
     rng = np.random.default_rng(count)
-    anchors = rng.integers(0, ROWS, count)
-    queries = vectors[anchors] + 0.02 * unit_rows(rng, count)
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    queries = queries_near(vectors, 0.02 * unit_rows(rng, count), rng)
     default_rows = np.array([i for i in range(ROWS) if i % 100])
     with store.db.write() as conn:
         found = store.index.nearest_many(conn, "t1", "big", "default", queries)
         in_rare = store.index.nearest_many(conn, "t1", "big", "rare", queries)
         elsewhere = store.index.nearest_many(conn, "t2", "big", "default", queries)
     for query, match, rare_match in zip(queries, found, in_rare, strict=True):
-        scores = vectors[default_rows] @ query
-        best = int(default_rows[int(np.argmax(scores))])
-        assert match is not None
-        assert match.record_id == f"r{best}"
-        assert match.similarity == pytest.approx(float(scores.max()), abs=1e-5)
+        assert_nearest(match, vectors, default_rows, query)
         assert rare_match is not None
         assert int(rare_match.record_id[1:]) % 100 == 0
     assert elsewhere == [None] * count, "another tenant's rows are never anyone's nearest"
