@@ -192,11 +192,15 @@ def test_an_agent_that_outgrows_the_budget_drops_its_floats_then_everything(
     assert partition.floats
     add(100, 200)  # now more than the budget holds with floats
     assert _search(store, vectors[150], agent_id="a", limit=1) == [("r150", 1.0)]
+    for extra in range(200, 360, 5):  # growing a few rows at a time stays within the budget
+        add(extra, extra + 5)
+        _search(store, vectors[0], agent_id="a", limit=1)
+        assert store.index.nbytes() <= 120 * per_row
     assert not partition.floats
     assert not partition.streamed
     store.soft_delete("t1", ["r150"], NOW + 1)
     assert "r150" not in dict(_search(store, vectors[150], agent_id="a", limit=5))
-    add(200, 400)  # more than even the codes fit: held no more, read from SQLite
+    add(360, 400)  # more than even the codes fit: held no more, read from SQLite
     assert _search(store, vectors[350], agent_id="a", limit=1) == [("r350", 1.0)]
     assert "r150" not in dict(_search(store, vectors[150], agent_id="a", limit=5))
     assert store.index._partitions[("t1", "a")].streamed

@@ -155,13 +155,15 @@ class _Partition:
         self.floats = False
         self.vectors = RowBlocks(self.dimension, np.float32)
 
-    def reserve(self, rows: int) -> None:
+    def reserve(self, rows: int, most: int) -> None:
         """Room for ``rows`` vectors in all: a partition read at once is sized to fit; one
-        that grows by a few rows at a time grows by a quarter, so that writes one after the
-        other copy its arrays only now and then, not on every write."""
+        that grows by a few rows at a time grows by a quarter (but to no more than ``most``
+        rows, what the budget holds), so that writes one after the other grow its arrays
+        only now and then, not on every write."""
         capacity = len(self.alive)
         if rows > capacity:
-            self._grow(rows if not self.ids else max(rows, capacity + capacity // 4))
+            wanted = max(rows, capacity + capacity // 4) if self.ids else rows
+            self._grow(max(rows, min(wanted, most)))
 
     def _grow(self, capacity: int) -> None:
         used = len(self.ids)
@@ -337,7 +339,8 @@ class VectorIndex:
         if partition.floats and not self._fits(rows, floats=True):
             partition.drop_floats()
         if changed:
-            partition.reserve(rows)
+            per_row = row_bytes(self.dimension, floats=partition.floats)
+            partition.reserve(rows, most=self._max_bytes // per_row)
             cursor = conn.execute(self._changes_sql, (tenant_id, agent_id, partition.last_seq))
             # In slices: a partition read at once never holds all its rows' blobs at the
             # same time (100,000 rows would be 150 MB of them, which the allocator keeps).
