@@ -361,18 +361,26 @@ def test_a_batch_finds_duplicates_as_writes_one_at_a_time_would(
     ]
 
 
-def test_a_batch_never_finds_duplicates_in_another_tenant(semantic_store: SemanticStore) -> None:
+@pytest.mark.parametrize("fillers", [0, 8], ids=["few drafts", "many drafts"])
+def test_a_batch_never_finds_duplicates_in_another_tenant(
+    semantic_store: SemanticStore, fillers: int
+) -> None:
     write(semantic_store, "t1", draft("refund policy", unit(1, 0.01)))
+    write(semantic_store, "t1", *(draft(f"t1 z{i}", unit(*[0.0] * (i % 8), 1)) for i in range(8)))
     written = write(
         semantic_store,
         "t2",
         draft("refunds", unit(1, 0.02)),
         draft("refund rules", unit(1, 0.03)),
+        # the very vectors of t1's records: their near-duplicates only in another tenant
+        *(draft(f"t2 z{i}", unit(*[0.0] * (i % 7 + 1), 1)) for i in range(fillers)),
     )
     assert not written[0].deduplicated
     assert written[1].deduplicated  # the second repeats the first, in its own tenant
     assert written[1].record.id == written[0].record.id
     assert semantic_store.get("t1", written[0].record.id) is None
+    t1_ids = {r.id for r in semantic_store.export("t1", "bot")}
+    assert not t1_ids & {w.record.id for w in written}, "no draft merged into t1's records"
 
 
 def test_adjacent_records_are_the_ones_written_next_to_it_in_its_own_scope(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from mnemora_server.stores.base import (
     SemanticDraft,
     SemanticRecord,
@@ -17,6 +19,10 @@ from mnemora_server.stores.base import (
     content_hash,
 )
 from mnemora_server.stores.postgres.semantic_schema import COLUMNS, record_from_row, vector_literal
+
+SCAN_ONCE_FROM = 8
+"""Drafts from which :meth:`PostgresSemanticTransaction.nearest_many` reads the scope's
+vectors once instead of searching them once per draft."""
 
 
 def lock_scopes(cur: Any, tenant_id: str, scopes: set[tuple[str, str]]) -> None:
@@ -86,10 +92,14 @@ class PostgresSemanticTransaction:
     def nearest_many(
         self, agent_id: str, namespace: str, vectors: list[Any]
     ) -> list[tuple[str, float] | None]:
-        """:meth:`nearest` for each vector, in one statement (one exact search each, without
-        a round trip each)."""
+        """:meth:`nearest` for each vector, exactly: a few in one statement (one search
+        each, without a round trip each); from :data:`SCAN_ONCE_FROM` on, the scope's
+        vectors are read once and every draft is scored against them here (each search
+        of the statement would read all of them again)."""
         if not vectors:
             return []
+        if len(vectors) >= SCAN_ONCE_FROM:
+            return self._nearest_in_one_read(agent_id, namespace, vectors)
         self.cur.execute(
             "SELECT d.i, n.id, n.similarity FROM unnest(%s::vector[]) WITH ORDINALITY AS d(v, i)"
             " CROSS JOIN LATERAL (SELECT COALESCE(parent_id, id) AS id,"
@@ -101,6 +111,36 @@ class PostgresSemanticTransaction:
         found: list[tuple[str, float] | None] = [None] * len(vectors)
         for position, record_id, similarity in self.cur.fetchall():
             found[int(position) - 1] = (str(record_id), float(similarity))
+        return found
+
+    def _nearest_in_one_read(
+        self, agent_id: str, namespace: str, vectors: list[Any]
+    ) -> list[tuple[str, float] | None]:
+        queries = np.asarray(vectors, dtype=np.float32)
+        queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        best = np.full(len(queries), -np.inf, dtype=np.float32)
+        found: list[tuple[str, float] | None] = [None] * len(queries)
+        # A cursor of the same transaction (same tenant under row-level security) that reads
+        # rows in binary: an unregistered type arrives as its raw bytes, which for pgvector
+        # are a 4-byte header and big-endian float4 values.
+        with self.cur.connection.cursor(binary=True) as rows:
+            rows.execute(
+                "SELECT COALESCE(parent_id, id), embedding FROM semantic WHERE tenant_id = %s"
+                " AND agent_id = %s AND namespace = %s AND embedding IS NOT NULL"
+                " AND deleted_at IS NULL",
+                (self._tenant, agent_id, namespace),
+            )
+            while slice_ := rows.fetchmany(2000):
+                raw = np.frombuffer(b"".join(bytes(row[1]) for row in slice_), dtype=np.uint8)
+                stored = raw.reshape(len(slice_), -1)[:, 4:].copy().view(">f4").astype(np.float32)
+                stored /= np.maximum(np.linalg.norm(stored, axis=1, keepdims=True), 1e-12)
+                scores = queries @ stored.T
+                rows_best = np.argmax(scores, axis=1)
+                for query, row in enumerate(rows_best.tolist()):
+                    score = float(scores[query, row])
+                    if score > best[query]:
+                        best[query] = score
+                        found[query] = (str(slice_[row][0]), score)
         return found
 
     def put(
